@@ -1,0 +1,104 @@
+"""Register cape's functions on a DuckDB connection.
+
+The transforms are Arrow-in, Arrow-out functions; DuckDB hands them batches
+(vectors of up to 2048 rows). Constant arguments such as the key id arrive as
+arrays of one repeated value. ``cape_plan`` is how the dbt macros ask Python
+to load a policy and plan it against a relation's columns at compile time.
+This module imports DuckDB but not dbt, so it also serves benchmarks and tests.
+"""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from cape_udfs.errors import CapeError
+from cape_udfs.keys import KEYRING, Keyring
+from cape_udfs.plan import build_plan
+from cape_udfs.policy import read_policy_file
+from cape_udfs.transforms.reversible_tokenizer import siv_tokens
+from cape_udfs.transforms.token_reverser import reverse_tokens
+from cape_udfs.transforms.tokenizer import tokens
+
+
+def _constant(values, what: str):
+    """The single value of a constant argument column."""
+    if len(values) == 0:
+        return None
+    distinct = pc.unique(values)
+    if len(distinct) != 1 or not distinct[0].is_valid:
+        raise CapeError(f"{what} must be one non-NULL constant per call")
+    return distinct[0].as_py()
+
+
+def _flat(values) -> pa.Array:
+    return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+
+
+def resolve_policy_path(policy: str, project_dir: str | None) -> Path:
+    path = Path(policy)
+    if not path.is_absolute():
+        path = Path(project_dir or os.getcwd()) / path
+    return path
+
+
+def plan_request(request_json: str, keyring: Keyring = KEYRING) -> str:
+    """JSON in, JSON out; never raises, so the macro can report the error cleanly."""
+    try:
+        request = json.loads(request_json)
+        policy_path = request["policy"]
+        path = resolve_policy_path(policy_path, request.get("project_dir"))
+        policy = read_policy_file(path, display=policy_path)
+        columns = [(str(n), str(ty)) for n, ty in request["columns"]]
+        plan = build_plan(policy, columns, keyring, relation=request.get("relation") or "the relation")
+        return json.dumps({"ok": True, "plan": plan})
+    except CapeError as exc:
+        return json.dumps({"ok": False, "error": str(exc)})
+    except (ValueError, KeyError, TypeError) as exc:
+        return json.dumps({"ok": False, "error": f"cape_plan: malformed request ({type(exc).__name__})"})
+
+
+def make_functions(keyring: Keyring = KEYRING):
+    """(name, function, parameter types, return type, kind) for every cape function."""
+
+    def tokenize(values, key_ids, algorithms):
+        if len(values) == 0:
+            return pa.array([], pa.string())
+        key = keyring.get(_constant(key_ids, "cape_tokenize key id"))
+        return tokens(_flat(values), key, _constant(algorithms, "cape_tokenize algorithm"))
+
+    def reversible_tokenize(values, key_ids):
+        if len(values) == 0:
+            return pa.array([], pa.string())
+        key = keyring.get(_constant(key_ids, "cape_reversible_tokenize key id"))
+        return siv_tokens(_flat(values), key)
+
+    def token_reverse(values, key_ids, columns):
+        if len(values) == 0:
+            return pa.array([], pa.string())
+        key = keyring.get(_constant(key_ids, "cape_token_reverse key id"))
+        return reverse_tokens(_flat(values), key, _constant(columns, "cape_token_reverse column"))
+
+    def plan(request):
+        return plan_request(request, keyring)
+
+    return [
+        ("cape_tokenize", tokenize, ["VARCHAR", "VARCHAR", "VARCHAR"], "VARCHAR", "arrow"),
+        ("cape_reversible_tokenize", reversible_tokenize, ["VARCHAR", "VARCHAR"], "VARCHAR", "arrow"),
+        ("cape_token_reverse", token_reverse, ["VARCHAR", "VARCHAR", "VARCHAR"], "VARCHAR", "arrow"),
+        ("cape_plan", plan, ["VARCHAR"], "VARCHAR", "native"),
+    ]
+
+
+def register(conn, keyring: Keyring = KEYRING) -> None:
+    """Register (or re-register) cape's functions on a DuckDB connection."""
+    for name, fn, params, returns, kind in make_functions(keyring):
+        try:
+            conn.remove_function(name)
+        except Exception:  # not registered yet  # noqa: BLE001
+            pass
+        conn.create_function(name, fn, params, returns, type=kind,
+                             null_handling="special", side_effects=(name == "cape_plan"))

@@ -1,0 +1,105 @@
+"""Plan: which expression each output column gets and which rows are removed.
+
+The plan is plain JSON-ready data with no key bytes in it (keys appear as key
+ids), so the dbt macros can render it into SQL for any engine.
+"""
+from __future__ import annotations
+
+import difflib
+
+from cape_udfs import types as t
+from cape_udfs.errors import KeyResolutionError, PolicyError
+from cape_udfs.keys import Keyring
+from cape_udfs.policy import Policy
+
+
+def _find_column(name: str, columns: list[str]) -> str | None:
+    if name in columns:
+        return name
+    folded = [c for c in columns if c.lower() == name.lower()]
+    return folded[0] if len(folded) == 1 else None
+
+
+def _missing(name: str, columns: list[str], relation: str) -> str:
+    close = difflib.get_close_matches(name, columns, n=1, cutoff=0.6)
+    hint = f"; did you mean '{close[0]}'?" if close else ""
+    shown = ", ".join(columns[:50]) + (" ..." if len(columns) > 50 else "")
+    return f"column '{name}' is not in {relation}{hint} (columns: {shown})"
+
+
+def build_plan(policy: Policy, columns: list[tuple[str, str]], keyring: Keyring,
+               relation: str = "the relation") -> dict:
+    """Resolve the policy against a relation's columns (name, engine type).
+
+    Raises PolicyError (with path and rule) for a column that does not exist,
+    a transform on a type it cannot take, or a key that cannot be loaded.
+    """
+    names = [c for c, _ in columns]
+    types = dict(columns)
+    steps: dict[str, list] = {c: [] for c in names}
+    current = dict(types)
+    dropped: dict[str, str] = {}
+    row_filters: list[str] = []
+    applied: list[list[str]] = []
+
+    for rule in policy.rules:
+        for action in rule.actions:
+            tr = action.transform
+            try:
+                if tr.name == "row-redact":
+                    row_filters.append(action.args["condition"])
+                    applied.append([rule.column, tr.name])
+                    continue
+                if tr.name == "column-redact":
+                    for wanted in action.args["columns"]:
+                        col = _find_column(wanted, names)
+                        if col is None:
+                            raise PolicyError(_missing(wanted, names, relation), field="columns")
+                        dropped.setdefault(col, action.where)
+                        applied.append([col, tr.name])
+                    continue
+                col = _find_column(rule.column, names)
+                if col is None:
+                    raise PolicyError(_missing(rule.column, names, relation), field="match")
+                if col in dropped:
+                    raise PolicyError(f"column '{col}' was already dropped by {dropped[col]}", field="match")
+                in_type = current[col]
+                family = t.family_of(in_type)
+                if family not in tr.accepts:
+                    raise PolicyError(
+                        f"{tr.name} cannot be applied to column '{col}' of type {in_type} "
+                        f"(accepts {', '.join(sorted(tr.accepts))} columns)", field="match")
+                step = {
+                    "transform": tr.name,
+                    "macro": "render_" + tr.name.replace("-", "_"),
+                    "column": col,
+                    "args": tr.plan_args(action.args, family),
+                    "input_type": in_type,
+                    "family": family,
+                    "output_type": tr.output_type(in_type, action.args),
+                    "salt": f"{col}:{len(steps[col])}",
+                }
+                if action.key is not None:
+                    step["key_id"] = keyring.resolve(action.key)
+                    check = getattr(tr, "key_check", None)
+                    if check is not None:
+                        problem = check(keyring.get(step["key_id"]))
+                        if problem:
+                            raise PolicyError(problem, field="key")
+                steps[col].append(step)
+                current[col] = step["output_type"]
+                applied.append([col, tr.name])
+            except KeyResolutionError as exc:
+                raise PolicyError(str(exc), path=policy.path, rule=action.where, field="key") from None
+            except PolicyError as exc:
+                raise exc.located(path=policy.path, rule=action.where) from None
+
+    return {
+        "label": policy.label,
+        "path": policy.path,
+        "digest": policy.digest,
+        "input_columns": names,
+        "columns": [{"name": c, "type": current[c], "steps": steps[c]} for c in names if c not in dropped],
+        "row_filters": row_filters,
+        "applied": applied,
+    }

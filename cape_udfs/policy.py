@@ -1,0 +1,230 @@
+"""Load a Cape policy file (version 1) into typed objects, validating everything once.
+
+The format is exactly what cape-dataframes 0.3.1 reads: ``label``, ``version``,
+named ``transformations``, and ``rules`` whose ``match: {name: column}`` picks a
+column and whose ``actions`` are ``transform: {type: ..., args}``,
+``transform: {name: <named>}`` or the ``drop`` shorthand. Every error is a
+PolicyError naming the file, the rule and the field.
+"""
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from cape_udfs.errors import KeyResolutionError, PolicyError
+from cape_udfs.keys import KeyRef, parse_key_ref
+from cape_udfs.transforms import get_transform
+from cape_udfs.transforms.base import Transform
+
+TOP_LEVEL = ("id", "label", "version", "rules", "transformations")
+MAX_POLICY_BYTES = 1_000_000
+
+
+@dataclass(frozen=True)
+class Action:
+    transform: Transform
+    args: dict  # validated, non-secret
+    key: KeyRef | None
+    where: str  # "rule 2 (column 'email'), action 1 (tokenizer)"
+
+
+@dataclass(frozen=True)
+class Rule:
+    index: int
+    column: str
+    actions: tuple[Action, ...]
+
+
+@dataclass(frozen=True)
+class Policy:
+    path: str
+    label: str
+    version: int
+    rules: tuple[Rule, ...]
+    digest: str  # sha256 of the policy with key values removed
+    named: dict = field(default_factory=dict, repr=False, compare=False)
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """safe_load that refuses duplicate keys (a silently shadowed rule is a leak)."""
+
+
+def _construct_mapping(loader, node, deep=False):
+    loader.flatten_mapping(node)
+    seen = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        try:
+            hashable = key in seen
+        except TypeError:
+            raise yaml.constructor.ConstructorError(
+                None, None, "mapping keys must be plain values", key_node.start_mark)
+        if hashable:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {str(key)[:60]!r}", key_node.start_mark)
+        seen.add(key)
+    return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def read_policy_file(path: str | Path, display: str | None = None) -> Policy:
+    """Read and validate a policy file. ``display`` is the path shown in errors."""
+    shown = display or str(path)
+    try:
+        raw = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise PolicyError("file not found", path=shown) from None
+    except OSError as exc:
+        raise PolicyError(f"cannot read file ({exc.strerror})", path=shown) from None
+    if len(raw) > MAX_POLICY_BYTES:
+        raise PolicyError(f"file is larger than {MAX_POLICY_BYTES} bytes", path=shown)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise PolicyError("file is not valid UTF-8", path=shown) from None
+    return parse_policy(text, path=shown)
+
+
+def parse_policy(text: str, path: str = "<policy>") -> Policy:
+    try:
+        doc = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise PolicyError(f"invalid YAML{where}: {problem}", path=path) from None
+    except RecursionError:
+        raise PolicyError("invalid YAML: nested too deeply", path=path) from None
+    try:
+        return _build(doc, path)
+    except PolicyError as exc:
+        raise exc.located(path=path) from None
+
+
+def _build(doc, path: str) -> Policy:
+    if not isinstance(doc, dict):
+        raise PolicyError("a policy must be a mapping with 'label', 'version' and 'rules'")
+    for key in doc:
+        if key not in TOP_LEVEL:
+            raise PolicyError(f"unknown top-level field (allowed: {', '.join(TOP_LEVEL)})", field=str(key)[:60])
+    version = doc.get("version", 1)
+    if isinstance(version, bool) or version not in (1, "1"):
+        raise PolicyError("expected version 1", field="version")
+    label = doc.get("label", "")
+    if label is None:
+        label = ""
+    if not isinstance(label, str):
+        raise PolicyError("expected a string", field="label")
+    named = _named_transformations(doc.get("transformations"))
+    rules_doc = doc.get("rules")
+    if not isinstance(rules_doc, list) or not rules_doc:
+        raise PolicyError("expected a non-empty list of rules", field="rules")
+    rules = tuple(_rule(i, r, named, path) for i, r in enumerate(rules_doc, start=1))
+    return Policy(path=path, label=label, version=1, rules=rules, digest=_digest(doc), named=named)
+
+
+def _named_transformations(items) -> dict:
+    if items is None:
+        return {}
+    if not isinstance(items, list):
+        raise PolicyError("expected a list of named transformations", field="transformations")
+    named = {}
+    for i, item in enumerate(items, start=1):
+        where = f"transformation {i}"
+        if not isinstance(item, dict):
+            raise PolicyError("expected a mapping with 'name' and 'type'", rule=where)
+        name = item.get("name")
+        if not isinstance(name, str) or not name:
+            raise PolicyError("expected a non-empty string", rule=where, field="name")
+        where = f"transformation {i} ('{name[:60]}')"
+        if name in named:
+            raise PolicyError("a named transformation with this name is already defined", rule=where, field="name")
+        if "type" not in item:
+            raise PolicyError("missing required field", rule=where, field="type")
+        named[name] = (where, {k: v for k, v in item.items() if k != "name"})
+    return named
+
+
+def _rule(index: int, doc, named: dict, path: str) -> Rule:
+    where = f"rule {index}"
+    if not isinstance(doc, dict):
+        raise PolicyError("expected a mapping with 'match' and 'actions'", rule=where)
+    for key in doc:
+        if key not in ("match", "actions"):
+            raise PolicyError("unknown field (allowed: match, actions)", rule=where, field=str(key)[:60])
+    match = doc.get("match")
+    if not isinstance(match, dict) or not isinstance(match.get("name"), str) or not match.get("name"):
+        raise PolicyError("expected match: {name: <column>}", rule=where, field="match")
+    if set(match) - {"name"}:
+        raise PolicyError("only 'name' is supported in match", rule=where, field="match")
+    column = match["name"]
+    where = f"rule {index} (column '{column[:80]}')"
+    actions_doc = doc.get("actions")
+    if not isinstance(actions_doc, list) or not actions_doc:
+        raise PolicyError("expected a non-empty list of actions", rule=where, field="actions")
+    actions = tuple(_action(a, column, named, f"{where}, action {j}", f"{path}#r{index}.a{j}")
+                    for j, a in enumerate(actions_doc, start=1))
+    return Rule(index=index, column=column, actions=actions)
+
+
+def _action(doc, column: str, named: dict, where: str, origin: str) -> Action:
+    """``origin`` names the place a key is written; it becomes the key id of inline keys."""
+    if doc == "drop":
+        transform = get_transform("column-redact")
+        return Action(transform, {"columns": [column]}, None, f"{where} (drop)")
+    if not isinstance(doc, dict) or set(doc) != {"transform"}:
+        raise PolicyError("expected 'drop' or a mapping with 'transform'", rule=where, field="actions")
+    spec = doc["transform"]
+    if not isinstance(spec, dict):
+        raise PolicyError("expected a mapping with 'type' or 'name'", rule=where, field="transform")
+    if "name" in spec and "type" in spec:
+        raise PolicyError("give either 'type' or 'name', not both", rule=where, field="transform")
+    if "name" in spec:
+        if set(spec) != {"name"}:
+            raise PolicyError("a named transform takes no other fields", rule=where, field="transform")
+        ref = spec["name"]
+        if not isinstance(ref, str) or ref not in named:
+            known = ", ".join(named) or "none defined"
+            shown = f"'{ref[:60]}'" if isinstance(ref, str) else "this value"
+            raise PolicyError(f"unknown named transformation {shown} (known: {known})", rule=where, field="name")
+        named_where, spec = named[ref]
+        where = f"{where} ({named_where})"
+        origin = f"{origin.split('#')[0]}#{ref}"
+    elif "type" not in spec:
+        raise PolicyError("expected 'type' or 'name'", rule=where, field="transform")
+    try:
+        transform = get_transform(spec["type"])
+        args = {k: v for k, v in spec.items() if k != "type"}
+        validated = transform.validate(args)
+        key = None
+        if transform.uses_key:
+            key = parse_key_ref(args.get("key"), origin=origin)
+            check = getattr(transform, "key_check", None)
+            if check is not None and key.inline is not None:
+                problem = check(key.inline)
+                if problem:
+                    raise PolicyError(problem, field="key")
+    except KeyResolutionError as exc:
+        raise PolicyError(str(exc), rule=f"{where} ({spec.get('type')})", field="key") from None
+    except PolicyError as exc:
+        raise exc.located(rule=f"{where} ({spec.get('type')})" if isinstance(spec.get("type"), str) else where) from None
+    return Action(transform, validated, key, f"{where} ({transform.name})")
+
+
+def _digest(doc) -> str:
+    """sha256 of the policy's canonical JSON with every key value removed."""
+    def scrub(node):
+        if isinstance(node, dict):
+            return {str(k): ("<key>" if k == "key" else scrub(v)) for k, v in node.items()}
+        if isinstance(node, list):
+            return [scrub(v) for v in node]
+        return node
+    canonical = json.dumps(scrub(copy.deepcopy(doc)), sort_keys=True, default=str)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()

@@ -1,0 +1,18 @@
+"""column-redact: remove columns from the output. ``drop`` in a rule's actions is
+shorthand for column-redact of the rule's own column."""
+from __future__ import annotations
+
+from cape_udfs.errors import PolicyError
+from cape_udfs.transforms.base import Param, Transform
+
+
+def _names(value):
+    if not value or not all(isinstance(v, str) and v for v in value):
+        return "columns must be a non-empty list of column names"
+    return None
+
+
+class ColumnRedact(Transform):
+    name = "column-redact"
+    scope = "table"
+    params = (Param("columns", (list,), "a list of column names", check=_names),)
