@@ -50,6 +50,8 @@ def plan_request(request_json: str, keyring: Keyring = KEYRING) -> str:
     try:
         request = json.loads(request_json)
         policy_path = request["policy"]
+        if request.get("project_dir"):
+            keyring.project_dir = request["project_dir"]
         path = resolve_policy_path(policy_path, request.get("project_dir"))
         policy = read_policy_file(path, display=policy_path)
         columns = [(str(n), str(ty)) for n, ty in request["columns"]]

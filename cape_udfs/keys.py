@@ -116,8 +116,10 @@ class Keyring:
     ``keys: {NAME: {env: VAR}}`` or ``keys: {NAME: {value: <base64url>}}``.
     """
 
-    def __init__(self, named: dict | None = None, environ=None):
+    def __init__(self, named: dict | None = None, environ=None, project_dir: str | None = None):
         self._lock = threading.Lock()
+        # Where relative policy paths in ``policy:`` key ids are found.
+        self.project_dir = project_dir
         self._keys: dict[str, bytes] = {}
         self._named: dict[str, dict] = {}
         self._environ = environ if environ is not None else os.environ
@@ -163,10 +165,22 @@ class Keyring:
         if key_id.startswith("named:"):
             name = key_id[6:]
             return self._keys.setdefault(key_id, self._load(KeyRef("named", key_id, name=name)))
-        raise KeyResolutionError(
-            f"key id '{key_id}' is not loaded in this process; build models that use "
-            "cape through dbt with the cape_udfs.plugin plugin"
-        )
+        if key_id.startswith("policy:"):
+            return self._keys.setdefault(key_id, self._load_from_policy(key_id))
+        raise KeyResolutionError(f"key id '{key_id}' is not one cape hands out")
+
+    def _load_from_policy(self, key_id: str) -> bytes:
+        """Reload the policy a ``policy:PATH#ORIGIN`` id points into (a view built
+        by dbt, queried later from another process)."""
+        from cape_udfs.policy import find_inline_key  # policy imports this module
+
+        path, _, origin = key_id[len("policy:"):].rpartition("#")
+        raw = find_inline_key(path, origin, self.project_dir)
+        if raw is None:
+            raise KeyResolutionError(
+                f"key id '{key_id}' is not loaded and its policy does not define it "
+                "(set the keyring's project_dir to the dbt project directory)")
+        return raw
 
     def _load(self, ref: KeyRef) -> bytes:
         if ref.kind == "inline":

@@ -228,3 +228,17 @@ def _digest(doc) -> str:
         return node
     canonical = json.dumps(scrub(copy.deepcopy(doc)), sort_keys=True, default=str)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def find_inline_key(path: str, origin: str, project_dir: str | None) -> bytes | None:
+    """The inline key written at ``origin`` (``r2.a1`` or a named transformation)
+    of the policy at ``path``, relative to ``project_dir``; None if there is none."""
+    full = Path(path)
+    if not full.is_absolute() and project_dir:
+        full = Path(project_dir) / full
+    policy = read_policy_file(full, display=path)
+    for rule in policy.rules:
+        for action in rule.actions:
+            if action.key is not None and action.key.key_id == f"policy:{path}#{origin}":
+                return action.key.inline
+    return None
