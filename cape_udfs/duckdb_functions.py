@@ -55,7 +55,8 @@ def plan_request(request_json: str, keyring: Keyring = KEYRING) -> str:
         path = resolve_policy_path(policy_path, request.get("project_dir"))
         policy = read_policy_file(path, display=policy_path)
         columns = [(str(n), str(ty)) for n, ty in request["columns"]]
-        plan = build_plan(policy, columns, keyring, relation=request.get("relation") or "the relation")
+        plan = build_plan(policy, columns, keyring, relation=request.get("relation") or "the relation",
+                          options=request.get("options") or {})
         return json.dumps({"ok": True, "plan": plan})
     except CapeError as exc:
         return json.dumps({"ok": False, "error": str(exc)})

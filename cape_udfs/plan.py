@@ -28,12 +28,13 @@ def _missing(name: str, columns: list[str], relation: str) -> str:
 
 
 def build_plan(policy: Policy, columns: list[tuple[str, str]], keyring: Keyring,
-               relation: str = "the relation") -> dict:
+               relation: str = "the relation", options: dict | None = None) -> dict:
     """Resolve the policy against a relation's columns (name, engine type).
 
     Raises PolicyError (with path and rule) for a column that does not exist,
     a transform on a type it cannot take, or a key that cannot be loaded.
     """
+    options = options or {}
     names = [c for c, _ in columns]
     types = dict(columns)
     steps: dict[str, list] = {c: [] for c in names}
@@ -73,7 +74,7 @@ def build_plan(policy: Policy, columns: list[tuple[str, str]], keyring: Keyring,
                     "transform": tr.name,
                     "macro": "render_" + tr.name.replace("-", "_"),
                     "column": col,
-                    "args": tr.plan_args(action.args, family),
+                    "args": tr.plan_args(action.args, family, options),
                     "input_type": in_type,
                     "family": family,
                     "output_type": tr.output_type(in_type, action.args),

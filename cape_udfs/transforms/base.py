@@ -98,8 +98,9 @@ class Transform:
     def check_combination(self, args: dict) -> None:
         """Cross-argument checks; raise PolicyError."""
 
-    def plan_args(self, args: dict, family: str) -> dict:
-        """Arguments as the SQL layer needs them for a column of ``family``."""
+    def plan_args(self, args: dict, family: str, options: dict) -> dict:
+        """Arguments as the SQL layer needs them for a column of ``family``;
+        ``options`` are the project's settings (e.g. tokenizer_algorithm)."""
         return args
 
     def output_type(self, input_type: str, args: dict) -> str:

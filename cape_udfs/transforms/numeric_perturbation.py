@@ -34,7 +34,7 @@ class NumericPerturbation(Transform):
         if not args["min"] < args["max"]:
             raise PolicyError("min must be less than max", field="max")
 
-    def plan_args(self, args, family):
+    def plan_args(self, args, family, options):
         if family != t.INTEGER:
             return args
         # Whole-number noise: the integers n with min <= n < max.

@@ -12,6 +12,7 @@ import hmac
 import pyarrow as pa
 
 from cape_udfs import types as t
+from cape_udfs.errors import PolicyError
 from cape_udfs.transforms.base import INT, STRING, Param, Transform
 
 HMAC_SHA256 = "hmac-sha256"
@@ -28,9 +29,18 @@ class Tokenizer(Transform):
     params = (
         Param("max_token_len", INT, "an integer from 1 to 64", 64,
               check=lambda v: None if 1 <= v <= 64 else "max_token_len must be from 1 to 64"),
-        Param("algorithm", STRING, f"one of {', '.join(ALGORITHMS)}", HMAC_SHA256,
+        # Unset means the project's default (dbt var or model meta
+        # cape_tokenizer_algorithm), else hmac-sha256.
+        Param("algorithm", STRING, f"one of {', '.join(ALGORITHMS)}", None,
               check=lambda v: None if v in ALGORITHMS else f"algorithm must be one of {', '.join(ALGORITHMS)}"),
     )
+
+    def plan_args(self, args, family, options):
+        algorithm = args["algorithm"] or options.get("tokenizer_algorithm") or HMAC_SHA256
+        if algorithm not in ALGORITHMS:
+            raise PolicyError(f"cape_tokenizer_algorithm must be one of {', '.join(ALGORITHMS)}",
+                              field="algorithm")
+        return {**args, "algorithm": algorithm}
 
     def output_type(self, input_type, args):
         return "VARCHAR"

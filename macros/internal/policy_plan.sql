@@ -4,7 +4,8 @@
     Returns none while dbt parses. -#}
 {% macro _policy_plan(relation, policy=none) -%}
   {%- if not execute -%}{{ return(none) }}{%- endif -%}
-  {%- set policy_path = policy or (config.get('meta') or {}).get('cape_policy') -%}
+  {%- set meta = config.get('meta') or {} -%}
+  {%- set policy_path = policy or meta.get('cape_policy') -%}
   {%- if not policy_path -%}
     {{ exceptions.raise_compiler_error("cape: no policy for " ~ (model.unique_id if model is defined else 'this call') ~ ": pass one, e.g. cape.apply_policy(ref('raw'), 'policies/x.yml'), or set config(meta={'cape_policy': 'policies/x.yml'})") }}
   {%- endif -%}
@@ -19,6 +20,9 @@
       'project_dir': cape._project_dir(),
       'columns': pairs,
       'relation': relation | string,
+      'options': {
+          'tokenizer_algorithm': meta.get('cape_tokenizer_algorithm') or var('cape_tokenizer_algorithm', none),
+      },
   } -%}
   {%- set result = run_query("select cape_plan(" ~ cape._sql_string(tojson(request)) ~ ")") -%}
   {%- set response = fromjson(result.columns[0].values()[0]) -%}

@@ -1,2 +1,2 @@
-{{ config(materialized='table', meta={'cape_policy': 'policies/customers.yml'}) }}
+-- The policy comes from models/sanitized/schema.yml (meta.cape_policy).
 {{ cape.apply_policy(ref('raw_customers')) }}

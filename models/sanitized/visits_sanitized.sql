@@ -1,0 +1,1 @@
+{{ cape.apply_policy(ref('raw_visits'), 'policies/visits.yml') }}
