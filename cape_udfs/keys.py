@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from cape_udfs.errors import KeyResolutionError
 
 DEFAULT_KEY_ENV = "CAPE_DEFAULT_KEY"
-_SAFE_ID = re.compile(r"[^A-Za-z0-9_.:/#@-]")
 
 
 def decode_base64url(text: str, what: str) -> bytes:
@@ -60,15 +59,11 @@ class KeyRef:
         return f"KeyRef(kind={self.kind!r}, key_id={self.key_id!r})"
 
 
-def _safe(text: str) -> str:
-    return _SAFE_ID.sub("_", text)
-
-
 def parse_key_ref(value, *, origin: str) -> KeyRef:
     """Turn a policy's ``key`` value into a KeyRef.
 
-    ``origin`` is a non-secret description of where the key is written (policy
-    path and rule); it becomes part of the key id of inline keys.
+    ``origin`` is the key id an inline key gets: a non-secret, unambiguous name
+    for the place it is written (see cape_udfs.policy.inline_key_id).
     Raises KeyResolutionError with a message that never contains the value.
     """
     if value is None:
@@ -76,11 +71,11 @@ def parse_key_ref(value, *, origin: str) -> KeyRef:
     if isinstance(value, str):
         if not value:
             raise KeyResolutionError("key must not be empty")
-        return KeyRef(kind="inline", key_id=f"policy:{_safe(origin)}", inline=value.encode("utf-8"))
+        return KeyRef(kind="inline", key_id=origin, inline=value.encode("utf-8"))
     if isinstance(value, bytes):
         if not value:
             raise KeyResolutionError("key must not be empty")
-        return KeyRef(kind="inline", key_id=f"policy:{_safe(origin)}", inline=value)
+        return KeyRef(kind="inline", key_id=origin, inline=value)
     if not isinstance(value, dict):
         raise KeyResolutionError(
             "key must be a string, {type: secret, value: <base64url>}, "
@@ -91,7 +86,7 @@ def parse_key_ref(value, *, origin: str) -> KeyRef:
         raw = decode_base64url(value.get("value"), "key value of type secret")
         if not raw:
             raise KeyResolutionError("key of type secret decodes to zero bytes")
-        return KeyRef(kind="inline", key_id=f"policy:{_safe(origin)}", inline=raw)
+        return KeyRef(kind="inline", key_id=origin, inline=raw)
     if kind == "env":
         var = value.get("name")
         if not isinstance(var, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", var):
@@ -174,8 +169,7 @@ class Keyring:
         by dbt, queried later from another process)."""
         from cape_udfs.policy import find_inline_key  # policy imports this module
 
-        path, _, origin = key_id[len("policy:"):].rpartition("#")
-        raw = find_inline_key(path, origin, self.project_dir)
+        raw = find_inline_key(key_id, self.project_dir)
         if raw is None:
             raise KeyResolutionError(
                 f"key id '{key_id}' is not loaded and its policy does not define it "

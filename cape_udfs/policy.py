@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+from urllib.parse import quote, unquote
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -123,6 +124,9 @@ def _build(doc, path: str) -> Policy:
     if not isinstance(label, str):
         raise PolicyError("expected a string", field="label")
     named = _named_transformations(doc.get("transformations"))
+    # Named transformations are validated even when no rule uses them.
+    for name, (where, _) in named.items():
+        _action({"transform": {"name": name}}, "", named, where, inline_key_id(path, ""))
     rules_doc = doc.get("rules")
     if not isinstance(rules_doc, list) or not rules_doc:
         raise PolicyError("expected a non-empty list of rules", field="rules")
@@ -169,7 +173,7 @@ def _rule(index: int, doc, named: dict, path: str) -> Rule:
     actions_doc = doc.get("actions")
     if not isinstance(actions_doc, list) or not actions_doc:
         raise PolicyError("expected a non-empty list of actions", rule=where, field="actions")
-    actions = tuple(_action(a, column, named, f"{where}, action {j}", f"{path}#r{index}.a{j}")
+    actions = tuple(_action(a, column, named, f"{where}, action {j}", inline_key_id(path, f"r{index}.a{j}"))
                     for j, a in enumerate(actions_doc, start=1))
     return Rule(index=index, column=column, actions=actions)
 
@@ -195,8 +199,8 @@ def _action(doc, column: str, named: dict, where: str, origin: str) -> Action:
             shown = f"'{ref[:60]}'" if isinstance(ref, str) else "this value"
             raise PolicyError(f"unknown named transformation {shown} (known: {known})", rule=where, field="name")
         named_where, spec = named[ref]
-        where = f"{where} ({named_where})"
-        origin = f"{origin.split('#')[0]}#{ref}"
+        where = f"{where} ({named_where})" if where != named_where else where
+        origin = f"{origin.partition('#')[0]}#t.{quote(ref, safe='')}"
     elif "type" not in spec:
         raise PolicyError("expected 'type' or 'name'", rule=where, field="transform")
     try:
@@ -212,9 +216,11 @@ def _action(doc, column: str, named: dict, where: str, origin: str) -> Action:
                 if problem:
                     raise PolicyError(problem, field="key")
     except KeyResolutionError as exc:
-        raise PolicyError(str(exc), rule=f"{where} ({spec.get('type')})", field="key") from None
+        raise PolicyError(str(exc), rule=f"{where} ({spec.get('type')})", field="key") from None  # type is valid here
     except PolicyError as exc:
-        raise exc.located(rule=f"{where} ({spec.get('type')})" if isinstance(spec.get("type"), str) else where) from None
+        kind = spec.get("type")
+        shown = kind if isinstance(kind, str) and len(kind) <= 60 else None
+        raise exc.located(rule=f"{where} ({shown})" if shown else where) from None
     return Action(transform, validated, key, f"{where} ({transform.name})")
 
 
@@ -230,15 +236,22 @@ def _digest(doc) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def find_inline_key(path: str, origin: str, project_dir: str | None) -> bytes | None:
-    """The inline key written at ``origin`` (``r2.a1`` or a named transformation)
-    of the policy at ``path``, relative to ``project_dir``; None if there is none."""
+def inline_key_id(path: str, origin: str) -> str:
+    """Key id of a key written in a policy: ``policy:<path>#r<rule>.a<action>``
+    or ``policy:<path>#t.<named transformation>``, quoted so no two places share one."""
+    return f"policy:{quote(path, safe='/')}#{origin}"
+
+
+def find_inline_key(key_id: str, project_dir: str | None) -> bytes | None:
+    """The inline key a ``policy:`` key id points at, read again from its policy
+    (relative paths are taken from ``project_dir``); None if there is none."""
+    path = unquote(key_id[len("policy:"):].rpartition("#")[0])
     full = Path(path)
     if not full.is_absolute() and project_dir:
         full = Path(project_dir) / full
     policy = read_policy_file(full, display=path)
     for rule in policy.rules:
         for action in rule.actions:
-            if action.key is not None and action.key.key_id == f"policy:{path}#{origin}":
+            if action.key is not None and action.key.key_id == key_id:
                 return action.key.inline
     return None

@@ -30,6 +30,8 @@ _TEXT_NAMES = {"VARCHAR", "TEXT", "STRING", "CHAR", "BPCHAR", "NVARCHAR", "CHARA
 def family_of(data_type: str) -> str:
     """Map an engine's type name to a family."""
     name = (data_type or "").strip().upper()
+    if name.endswith("]") or name.startswith(("STRUCT", "MAP", "UNION", "LIST", "ARRAY")):
+        return OTHER  # nested types are never a scalar family
     base = re.split(r"[(\s]", name, maxsplit=1)[0]
     if base in _TEXT_NAMES:
         return TEXT

@@ -164,3 +164,9 @@ def test_package_adds_macros_only(built):
     listed = proj.dbt("ls", "--resource-type", "model", "--resource-type", "seed").stdout
     assert "cape." not in listed
     assert "customers" not in listed
+
+
+def test_policy_path_is_relative_to_the_project_wherever_dbt_starts(built):
+    proj, _, _ = built
+    out = proj.dbt("run", "--select", "people_meta", cwd=proj.root.parent).output
+    assert "Completed successfully" in out

@@ -23,7 +23,7 @@ from cape_udfs.keys import (
 RAW = b"\xfb\xff\xbf" * 10 + b"\x01\x02"  # 32 bytes
 B64_PADDED = base64.urlsafe_b64encode(RAW).decode()
 B64_BARE = B64_PADDED.rstrip("=")
-ORIGIN = "policies/p.yml#r1.a1"
+ORIGIN = "policy:policies/p.yml#r1.a1"  # the key id policy.inline_key_id gives
 
 
 def _encodings(raw: bytes) -> list[str]:
@@ -55,12 +55,12 @@ def test_fixture_key_uses_url_safe_alphabet():
 @pytest.mark.parametrize(
     "value, kind, key_id, inline",
     [
-        ("my secret", "inline", f"policy:{ORIGIN}", b"my secret"),  # Cape's plain string
-        ("Zoë-ключ", "inline", f"policy:{ORIGIN}", "Zoë-ключ".encode()),  # unicode string, UTF-8 bytes
-        (b"\x00raw", "inline", f"policy:{ORIGIN}", b"\x00raw"),  # bytes (YAML !!binary)
-        ({"type": "secret", "value": B64_PADDED}, "inline", f"policy:{ORIGIN}", RAW),  # base64url, padded
-        ({"type": "secret", "value": B64_BARE}, "inline", f"policy:{ORIGIN}", RAW),  # base64url, Cape strips padding
-        ({"type": "secret", "value": f"  {B64_BARE}\n"}, "inline", f"policy:{ORIGIN}", RAW),  # surrounding whitespace
+        ("my secret", "inline", ORIGIN, b"my secret"),  # Cape's plain string
+        ("Zoë-ключ", "inline", ORIGIN, "Zoë-ключ".encode()),  # unicode string, UTF-8 bytes
+        (b"\x00raw", "inline", ORIGIN, b"\x00raw"),  # bytes (YAML !!binary)
+        ({"type": "secret", "value": B64_PADDED}, "inline", ORIGIN, RAW),  # base64url, padded
+        ({"type": "secret", "value": B64_BARE}, "inline", ORIGIN, RAW),  # base64url, Cape strips padding
+        ({"type": "secret", "value": f"  {B64_BARE}\n"}, "inline", ORIGIN, RAW),  # surrounding whitespace
         ({"type": "env", "name": "MY_KEY"}, "env", "env:MY_KEY", None),  # ours: environment variable
         ({"type": "env", "name": "_k1"}, "env", "env:_k1", None),  # leading underscore, lowercase
         ({"type": "named", "name": "pii"}, "named", "named:pii", None),  # ours: declared in plugin config
@@ -86,16 +86,18 @@ def test_env_and_named_fields():
 
 
 @pytest.mark.parametrize(
-    "origin, key_id",
+    "path,origin,key_id",
     [
-        ("p.yml#r1.a1", "policy:p.yml#r1.a1"),  # safe characters kept
-        ("models/my policy.yml#r2.a3", "policy:models/my_policy.yml#r2.a3"),  # space replaced
-        ("p.yml#naïve", "policy:p.yml#na_ve"),  # non-ASCII replaced
-        ("p.yml#a'b\"c;", "policy:p.yml#a_b_c_"),  # quotes and ';' cannot reach SQL
+        ("p.yml", "r1.a1", "policy:p.yml#r1.a1"),  # rule 1, action 1
+        ("models/my policy.yml", "r2.a3", "policy:models/my%20policy.yml#r2.a3"),  # space quoted
+        ("p.yml", "t.na%C3%AFve", "policy:p.yml#t.na%C3%AFve"),  # named transformation, quoted by policy.py
+        ("it's;.yml", "r1.a1", "policy:it%27s%3B.yml#r1.a1"),  # quotes and ';' cannot reach SQL
     ],
 )
-def test_inline_key_id_is_sql_safe(origin, key_id):
-    assert parse_key_ref("k", origin=origin).key_id == key_id
+def test_inline_key_id_is_quoted_and_unambiguous(path, origin, key_id):
+    from cape_udfs.policy import inline_key_id
+    assert inline_key_id(path, origin) == key_id
+    assert parse_key_ref("k", origin=key_id).key_id == key_id
 
 
 # --- parse_key_ref: errors --------------------------------------------------------
@@ -185,7 +187,7 @@ def test_keyref_repr_hides_inline_bytes(value, secret):
         assert_no_key(text, secret)
         if isinstance(value, dict):
             assert_no_key(text, value["value"])
-    assert repr(ref) == f"KeyRef(kind='inline', key_id='policy:{ORIGIN}')"
+    assert repr(ref) == f"KeyRef(kind='inline', key_id='{ORIGIN}')"
 
 
 def test_keyring_repr_hides_bytes():
