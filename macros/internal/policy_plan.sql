@@ -35,5 +35,5 @@
 {#- The directory of the dbt project that uses the package: policy paths are
     relative to it, wherever dbt is started from. -#}
 {% macro _project_dir() -%}
-  {{ return(flags.PROJECT_DIR or '') }}
+  {{ return(invocation_args_dict.get('project_dir') or '') }}
 {%- endmacro %}
