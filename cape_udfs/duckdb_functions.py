@@ -17,8 +17,11 @@ import pyarrow.compute as pc
 
 from cape_udfs.errors import CapeError
 from cape_udfs.keys import KEYRING, Keyring
-from cape_udfs.plan import build_plan
+from cape_udfs.errors import PolicyError
+from cape_udfs.keys import parse_key_ref
+from cape_udfs.plan import build_plan, make_step
 from cape_udfs.policy import read_policy_file
+from cape_udfs.transforms import get_transform
 from cape_udfs.transforms.reversible_tokenizer import siv_tokens
 from cape_udfs.transforms.token_reverser import reverse_tokens
 from cape_udfs.transforms.tokenizer import tokens
@@ -64,6 +67,36 @@ def plan_request(request_json: str, keyring: Keyring = KEYRING) -> str:
         return json.dumps({"ok": False, "error": f"cape_plan: malformed request ({type(exc).__name__})"})
 
 
+def column_step_request(request_json: str, keyring: Keyring = KEYRING) -> str:
+    """One transform for the column-level macros (cape.tokenize(...) and the
+    like): the same validation and key handling as a policy, the key given by
+    name (a key declared in the plugin config) or the default key."""
+    try:
+        request = json.loads(request_json)
+        name = request["transform"]
+        where = f"cape.{request.get('macro') or name}"
+        try:
+            tr = get_transform(name)
+            args = {k: v for k, v in (request.get("args") or {}).items() if v is not None}
+            validated = tr.validate(args)
+            key = None
+            if tr.uses_key:
+                key_name = request.get("key")
+                key = parse_key_ref(None if key_name is None else {"type": "named", "name": key_name},
+                                    origin="")
+            step = make_step(tr, validated, key, request.get("column") or "expression",
+                             request.get("data_type"), f"{where}:0", keyring, request.get("options") or {})
+        except PolicyError as exc:
+            raise exc.located(rule=where) from None
+        except CapeError as exc:
+            raise PolicyError(str(exc), rule=where, field="key") from None
+        return json.dumps({"ok": True, "step": step})
+    except CapeError as exc:
+        return json.dumps({"ok": False, "error": str(exc)})
+    except (ValueError, KeyError, TypeError) as exc:
+        return json.dumps({"ok": False, "error": f"cape_column_step: malformed request ({type(exc).__name__})"})
+
+
 def make_functions(keyring: Keyring = KEYRING):
     """(name, function, parameter types, return type, kind) for every cape function."""
 
@@ -88,11 +121,15 @@ def make_functions(keyring: Keyring = KEYRING):
     def plan(request):
         return plan_request(request, keyring)
 
+    def column_step(request):
+        return column_step_request(request, keyring)
+
     return [
         ("cape_tokenize", tokenize, ["VARCHAR", "VARCHAR", "VARCHAR"], "VARCHAR", "arrow"),
         ("cape_reversible_tokenize", reversible_tokenize, ["VARCHAR", "VARCHAR"], "VARCHAR", "arrow"),
         ("cape_token_reverse", token_reverse, ["VARCHAR", "VARCHAR", "VARCHAR"], "VARCHAR", "arrow"),
         ("cape_plan", plan, ["VARCHAR"], "VARCHAR", "native"),
+        ("cape_column_step", column_step, ["VARCHAR"], "VARCHAR", "native"),
     ]
 
 
@@ -104,4 +141,4 @@ def register(conn, keyring: Keyring = KEYRING) -> None:
         except Exception:  # not registered yet  # noqa: BLE001
             pass
         conn.create_function(name, fn, params, returns, type=kind,
-                             null_handling="special", side_effects=(name == "cape_plan"))
+                             null_handling="special", side_effects=name in ("cape_plan", "cape_column_step"))

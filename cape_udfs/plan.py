@@ -9,8 +9,12 @@ import difflib
 
 from cape_udfs import types as t
 from cape_udfs.errors import KeyResolutionError, PolicyError
-from cape_udfs.keys import Keyring
+from cape_udfs.keys import KeyRef, Keyring
 from cape_udfs.policy import Policy
+
+
+# The family of an expression whose type the SQL layer was not told.
+UNKNOWN = "unknown"
 
 
 def _find_column(name: str, columns: list[str]) -> str | None:
@@ -25,6 +29,35 @@ def _missing(name: str, columns: list[str], relation: str) -> str:
     hint = f"; did you mean '{close[0]}'?" if close else ""
     shown = ", ".join(columns[:50]) + (" ..." if len(columns) > 50 else "")
     return f"column '{name}' is not in {relation}{hint} (columns: {shown})"
+
+
+def make_step(tr, args: dict, key: KeyRef | None, column: str, in_type: str | None,
+              salt: str, keyring: Keyring, options: dict) -> dict:
+    """One column step: the validated, non-secret arguments of ``tr`` for a
+    column of ``in_type`` (None when the caller cannot know it, as for the
+    column-level macros), with the key resolved to its id."""
+    family = t.family_of(in_type) if in_type else UNKNOWN
+    if family != UNKNOWN and family not in tr.accepts:
+        raise PolicyError(
+            f"{tr.name} cannot be applied to column '{column}' of type {in_type} "
+            f"(accepts {', '.join(sorted(tr.accepts))} columns)", field="match")
+    step = {
+        "transform": tr.name,
+        "macro": "render_" + tr.name.replace("-", "_"),
+        "column": column,
+        "args": tr.plan_args(args, family, options),
+        "input_type": in_type,
+        "family": family,
+        "output_type": tr.output_type(in_type, args) if in_type else None,
+        "salt": salt,
+    }
+    if key is not None:
+        step["key_id"] = keyring.resolve(key)
+        check = getattr(tr, "key_check", None)
+        problem = check(keyring.get(step["key_id"])) if check is not None else None
+        if problem:
+            raise PolicyError(problem, field="key")
+    return step
 
 
 def build_plan(policy: Policy, columns: list[tuple[str, str]], keyring: Keyring,
@@ -64,29 +97,8 @@ def build_plan(policy: Policy, columns: list[tuple[str, str]], keyring: Keyring,
                     raise PolicyError(_missing(rule.column, names, relation), field="match")
                 if col in dropped:
                     raise PolicyError(f"column '{col}' was already dropped by {dropped[col]}", field="match")
-                in_type = current[col]
-                family = t.family_of(in_type)
-                if family not in tr.accepts:
-                    raise PolicyError(
-                        f"{tr.name} cannot be applied to column '{col}' of type {in_type} "
-                        f"(accepts {', '.join(sorted(tr.accepts))} columns)", field="match")
-                step = {
-                    "transform": tr.name,
-                    "macro": "render_" + tr.name.replace("-", "_"),
-                    "column": col,
-                    "args": tr.plan_args(action.args, family, options),
-                    "input_type": in_type,
-                    "family": family,
-                    "output_type": tr.output_type(in_type, action.args),
-                    "salt": f"{col}:{len(steps[col])}",
-                }
-                if action.key is not None:
-                    step["key_id"] = keyring.resolve(action.key)
-                    check = getattr(tr, "key_check", None)
-                    if check is not None:
-                        problem = check(keyring.get(step["key_id"]))
-                        if problem:
-                            raise PolicyError(problem, field="key")
+                step = make_step(tr, action.args, action.key, col, current[col],
+                                 f"{col}:{len(steps[col])}", keyring, options)
                 steps[col].append(step)
                 current[col] = step["output_type"]
                 applied.append([col, tr.name])

@@ -17,6 +17,6 @@
   {%- if step.family == 'date' -%}
   cast(cast({{ expr }} as timestamp) + {{ delta }} as date)
   {%- else -%}
-  cast({{ expr }} + {{ delta }} as {{ step.input_type }})
+  {{ cape._cast(expr ~ ' + ' ~ delta, step.input_type) }}
   {%- endif -%}
 {%- endmacro %}

@@ -7,5 +7,5 @@
 {%- endmacro %}
 
 {% macro duckdb__render_date_truncation(expr, step, row) -%}
-  cast(date_trunc('{{ step.args.frequency }}', {{ expr }}) as {{ step.input_type }})
+  {{ cape._cast("date_trunc('" ~ step.args.frequency ~ "', " ~ expr ~ ")", step.input_type) }}
 {%- endmacro %}

@@ -13,6 +13,6 @@
   {%- if step.family == 'integer' -%}
   cast({{ expr }} + cast(floor({{ step.args.int_min }} + {{ step.args.int_max - step.args.int_min }} * {{ u }}) as bigint) as {{ step.input_type }})
   {%- else -%}
-  cast({{ expr }} + ({{ step.args.min }} + ({{ step.args.max }} - ({{ step.args.min }})) * {{ u }}) as {{ step.input_type }})
+  {{ cape._cast(expr ~ ' + (' ~ step.args.min ~ ' + (' ~ step.args.max ~ ' - (' ~ step.args.min ~ ')) * ' ~ u ~ ')', step.input_type) }}
   {%- endif -%}
 {%- endmacro %}

@@ -20,6 +20,6 @@
   cast(round_even({{ expr }} / {{ scale }}, 0) * {{ scale }} as {{ step.input_type }})
     {%- endif -%}
   {%- else -%}
-  cast(round_even({{ expr }}, {{ p }}) as {{ step.input_type }})
+  {{ cape._cast('round_even(' ~ expr ~ ', ' ~ p ~ ')', step.input_type) }}
   {%- endif -%}
 {%- endmacro %}

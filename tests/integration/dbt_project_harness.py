@@ -44,6 +44,7 @@ class DbtProject:
         profile = {name: {"target": "dev", "outputs": {"dev": {
             "type": "duckdb", "path": str(self.db_path), "threads": 4, "plugins": [plugin]}}}}
         self.write("profiles.yml", yaml.safe_dump(profile, sort_keys=False))
+        self.named_keys = (plugin_config or {}).get("keys") or {}
         self._deps_done = False
 
     def write(self, relpath: str, text: str) -> Path:
@@ -73,7 +74,7 @@ class DbtProject:
         """Query the warehouse read-only, with cape's functions registered so
         views built by dbt can be read (keys resolved as this project's)."""
         con = duckdb.connect(str(self.db_path), read_only=True)
-        register(con, Keyring(environ=self.env, project_dir=str(self.root)))
+        register(con, Keyring(named=self.named_keys, environ=self.env, project_dir=str(self.root)))
         try:
             return con.execute(query, params or []).fetchall()
         finally:
