@@ -51,8 +51,20 @@ class Policy:
     named: dict = field(default_factory=dict, repr=False, compare=False)
 
 
+MAX_ALIASES = 100
+
+
 class _StrictLoader(yaml.SafeLoader):
-    """safe_load that refuses duplicate keys (a silently shadowed rule is a leak)."""
+    """safe_load that refuses duplicate keys (a silently shadowed rule is a leak)
+    and more than MAX_ALIASES aliases (an alias bomb expands exponentially)."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.events.AliasEvent):
+            self._aliases = getattr(self, "_aliases", 0) + 1
+            if self._aliases > MAX_ALIASES:
+                raise yaml.composer.ComposerError(
+                    None, None, f"more than {MAX_ALIASES} aliases", self.peek_event().start_mark)
+        return super().compose_node(parent, index)
 
 
 def _construct_mapping(loader, node, deep=False):
@@ -61,14 +73,14 @@ def _construct_mapping(loader, node, deep=False):
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=deep)
         try:
-            hashable = key in seen
+            duplicate = key in seen
+            seen.add(key)
         except TypeError:
             raise yaml.constructor.ConstructorError(
-                None, None, "mapping keys must be plain values", key_node.start_mark)
-        if hashable:
+                None, None, "mapping keys must be plain values", key_node.start_mark) from None
+        if duplicate:
             raise yaml.constructor.ConstructorError(
                 None, None, f"duplicate key {str(key)[:60]!r}", key_node.start_mark)
-        seen.add(key)
     return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
 
 
@@ -103,6 +115,8 @@ def parse_policy(text: str, path: str = "<policy>") -> Policy:
         raise PolicyError(f"invalid YAML{where}: {problem}", path=path) from None
     except RecursionError:
         raise PolicyError("invalid YAML: nested too deeply", path=path) from None
+    except (TypeError, ValueError, OverflowError) as exc:  # a constructor refusing a tagged value
+        raise PolicyError(f"invalid YAML: {type(exc).__name__} while reading a value", path=path) from None
     try:
         return _build(doc, path)
     except PolicyError as exc:
