@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import base64
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -84,6 +86,11 @@ def test_no_key_material_anywhere(make_project):
     outputs["failed run"] = proj.dbt("run", "--select", "bad", expect_ok=False).output
     assert "32, 48 or 64 bytes" in outputs["failed run"]
 
+    validate = subprocess.run([str(Path(sys.executable).with_name("cape-udfs")), "validate", "--check-keys",
+                               "policies/p.yml", "policies/bad.yml"], cwd=proj.root, env=proj.env,
+                              capture_output=True, text=True)
+    assert validate.returncode == 1 and "32, 48 or 64 bytes" in validate.stderr
+    outputs["cape-udfs validate"] = validate.stdout + validate.stderr
     blobs = {f"dbt {k} output": v.encode() for k, v in outputs.items()}
     for folder in ("target", "logs"):
         for path in (proj.root / folder).rglob("*"):
