@@ -25,20 +25,29 @@ from cape_udfs.transforms import get_transform
 from cape_udfs.transforms.reversible_tokenizer import siv_tokens
 from cape_udfs.transforms.token_reverser import reverse_tokens
 from cape_udfs.transforms.tokenizer import tokens
+from cape_udfs.transforms.keyed_noise import keyed_uniforms
+from cape_udfs.transforms.format_preserving import fpe_decrypt, fpe_encrypt
 
 
 def _constant(values, what: str):
-    """The single value of a constant argument column."""
+    """The single value of a constant argument column. Every row is checked
+    (a column of differing key ids must fail, not use the first), by one
+    comparison against the first value, which is cheaper than pc.unique."""
+    values = _flat(values)
     if len(values) == 0:
         return None
-    distinct = pc.unique(values)
-    if len(distinct) != 1 or not distinct[0].is_valid:
+    first = values[0]
+    if values.null_count or not (len(values) == 1 or pc.all(pc.equal(values, first)).as_py()):
         raise CapeError(f"{what} must be one non-NULL constant per call")
-    return distinct[0].as_py()
+    return first.as_py()
 
 
 def _flat(values) -> pa.Array:
-    return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+    """One Array from DuckDB's argument (a ChunkedArray, usually of one chunk,
+    which is taken as is: combine_chunks would copy it)."""
+    if isinstance(values, pa.ChunkedArray):
+        return values.chunk(0) if values.num_chunks == 1 else values.combine_chunks()
+    return values
 
 
 def resolve_policy_path(policy: str, project_dir: str | None) -> Path:
@@ -118,6 +127,25 @@ def make_functions(keyring: Keyring = KEYRING):
         key = keyring.get(_constant(key_ids, "cape_token_reverse key id"))
         return reverse_tokens(_flat(values), key, _constant(columns, "cape_token_reverse column"))
 
+    def keyed_uniform(entities, key_ids, salts, streams):
+        # Uniforms in [0, 1) keyed by an entity (list of canonical texts); see keyed_noise.
+        if len(entities) == 0:
+            return pa.array([], pa.float64())
+        key = keyring.get(_constant(key_ids, "cape_keyed_uniform key id"))
+        return keyed_uniforms(_flat(entities), key, _constant(salts, "cape_keyed_uniform salt"),
+                              _constant(streams, "cape_keyed_uniform stream"))
+
+    def fpe(crypt, what):
+        # FF1 over one batch: one AES context; alphabet, tweak, on_short and column are constants.
+        def call(values, key_ids, alphabets, tweaks, on_shorts, columns):
+            if len(values) == 0:
+                return pa.array([], pa.string())
+            key = keyring.get(_constant(key_ids, f"{what} key id"))
+            return crypt(_flat(values), key, _constant(alphabets, f"{what} alphabet"),
+                         _constant(tweaks, f"{what} tweak"), _constant(on_shorts, f"{what} on_short"),
+                         _constant(columns, f"{what} column"))
+        return call
+
     def plan(request):
         return plan_request(request, keyring)
 
@@ -130,6 +158,9 @@ def make_functions(keyring: Keyring = KEYRING):
         ("cape_token_reverse", token_reverse, ["VARCHAR", "VARCHAR", "VARCHAR"], "VARCHAR", "arrow"),
         ("cape_plan", plan, ["VARCHAR"], "VARCHAR", "native"),
         ("cape_column_step", column_step, ["VARCHAR"], "VARCHAR", "native"),
+        ("cape_keyed_uniform", keyed_uniform, ["VARCHAR[]", "VARCHAR", "VARCHAR", "VARCHAR"], "DOUBLE", "arrow"),
+        ("cape_fpe_encrypt", fpe(fpe_encrypt, "cape_fpe_encrypt"), ["VARCHAR"] * 6, "VARCHAR", "arrow"),
+        ("cape_fpe_decrypt", fpe(fpe_decrypt, "cape_fpe_decrypt"), ["VARCHAR"] * 6, "VARCHAR", "arrow"),
     ]
 
 

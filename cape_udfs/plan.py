@@ -51,13 +51,43 @@ def make_step(tr, args: dict, key: KeyRef | None, column: str, in_type: str | No
         "output_type": tr.output_type(in_type, args) if in_type else None,
         "salt": salt,
     }
-    if key is not None:
+    # A transform that is keyed only for some arguments (perturbation with
+    # consistent_by) says so through needs_key; otherwise the key stays unloaded.
+    if key is not None and tr.needs_key(args):
         step["key_id"] = keyring.resolve(key)
         check = getattr(tr, "key_check", None)
         problem = check(keyring.get(step["key_id"])) if check is not None else None
         if problem:
             raise PolicyError(problem, field="key")
     return step
+
+
+def _bind_relation(step: dict, names: list[str], types: dict, relation: str) -> None:
+    """What a step reads from the relation besides its own column: the
+    ``consistent_by`` columns (raw input values, each with the family that fixes
+    its canonical text; ``row_head`` lets the macro find the row's alias) and,
+    for ``relative_scale``, the relation itself."""
+    args = step["args"]
+    wanted = args.get("consistent_by")
+    if wanted:
+        from cape_udfs.transforms.keyed_noise import ENTITY_FAMILIES
+        entity = []
+        for name in wanted:
+            col = _find_column(name, names)
+            if col is None:
+                raise PolicyError(_missing(name, names, relation), field="consistent_by")
+            family = t.family_of(types[col])
+            if family not in ENTITY_FAMILIES:
+                raise PolicyError(
+                    f"consistent_by column '{col}' has type {types[col]}; it must be text, integer, decimal, "
+                    "date or timestamp (floats have no engine-independent text form)", field="consistent_by")
+            entity.append({"column": col, "family": family})
+        step["entity"] = entity
+        step["row_head"] = names[0]
+        if args.get("salt") is None:
+            step["args"] = {**args, "salt": step["column"]}
+    if args.get("relative_scale") is not None:
+        step["relation"] = relation
 
 
 def build_plan(policy: Policy, columns: list[tuple[str, str]], keyring: Keyring,
@@ -99,6 +129,7 @@ def build_plan(policy: Policy, columns: list[tuple[str, str]], keyring: Keyring,
                     raise PolicyError(f"column '{col}' was already dropped by {dropped[col]}", field="match")
                 step = make_step(tr, action.args, action.key, col, current[col],
                                  f"{col}:{len(steps[col])}", keyring, options)
+                _bind_relation(step, names, types, relation)
                 steps[col].append(step)
                 current[col] = step["output_type"]
                 applied.append([col, tr.name])

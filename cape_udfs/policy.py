@@ -222,7 +222,7 @@ def _action(doc, column: str, named: dict, where: str, origin: str) -> Action:
         args = {k: v for k, v in spec.items() if k != "type"}
         validated = transform.validate(args)
         key = None
-        if transform.uses_key:
+        if transform.needs_key(validated):
             key = parse_key_ref(args.get("key"), origin=origin)
             check = getattr(transform, "key_check", None)
             if check is not None and key.inline is not None:

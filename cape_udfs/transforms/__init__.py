@@ -14,6 +14,10 @@ from cape_udfs.transforms.reversible_tokenizer import ReversibleTokenizer
 from cape_udfs.transforms.row_redact import RowRedact
 from cape_udfs.transforms.token_reverser import TokenReverser
 from cape_udfs.transforms.tokenizer import Tokenizer
+from cape_udfs.transforms.character_mask import CharacterMask
+from cape_udfs.transforms.format_preserving import FormatPreservingDecryption, FormatPreservingEncryption
+from cape_udfs.transforms.numeric_bucketing import NumericBucketing
+from cape_udfs.transforms.truncation import Truncation
 
 TRANSFORMS: tuple[Transform, ...] = (
     Tokenizer(),
@@ -25,6 +29,11 @@ TRANSFORMS: tuple[Transform, ...] = (
     DatePerturbation(),
     ColumnRedact(),
     RowRedact(),
+    FormatPreservingEncryption(),
+    FormatPreservingDecryption(),
+    CharacterMask(),
+    NumericBucketing(),
+    Truncation(),
 )
 
 REGISTRY: dict[str, Transform] = {tr.name: tr for tr in TRANSFORMS}

@@ -98,6 +98,10 @@ class Transform:
     def check_combination(self, args: dict) -> None:
         """Cross-argument checks; raise PolicyError."""
 
+    def needs_key(self, args: dict) -> bool:
+        """Whether these (validated) arguments call for a key."""
+        return self.uses_key
+
     def plan_args(self, args: dict, family: str, options: dict) -> dict:
         """Arguments as the SQL layer needs them for a column of ``family``;
         ``options`` are the project's settings (e.g. tokenizer_algorithm)."""

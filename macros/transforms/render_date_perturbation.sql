@@ -7,16 +7,37 @@
 {%- endmacro %}
 
 {#- Whole units of noise per frequency, summed as seconds; DATE columns are
-    shifted as timestamps and cut back to their day. -#}
+    shifted as timestamps and cut back to their day. Uniform shifts are drawn
+    from [min, max); gaussian and laplace ones are scale times a unit draw,
+    rounded half away from zero and clipped to [min, max]. Unit k uses uniform
+    index k (and n + k for its second uniform); keyed draws are named by the
+    unit, so a patient's day shift is the same in every column that lists day. -#}
 {% macro duckdb__render_date_perturbation(expr, step, row) -%}
+  {%- set dist = step.args.distribution or 'uniform' -%}
+  {%- set n = step.args.shifts | length -%}
   {%- set parts = [] -%}
   {%- for shift in step.args.shifts -%}
-    {%- do parts.append('cast(floor(' ~ shift.min ~ ' + ' ~ (shift.max - shift.min) ~ ' * ' ~ cape._uniform(step, loop.index0, row) ~ ') as bigint) * ' ~ shift.seconds) -%}
+    {%- if dist == 'uniform' -%}
+      {%- set units = 'cast(floor(' ~ shift.min ~ ' + ' ~ (shift.max - shift.min) ~ ' * ' ~ cape._uniform(step, loop.index0, row, shift.unit) ~ ') as bigint)' -%}
+    {%- else -%}
+      {%- set z = cape._standard_noise(step, dist, loop.index0, n + loop.index0, shift.unit, row) -%}
+      {%- set units = 'cast(' ~ cape._clip('round(' ~ shift.scale ~ ' * ' ~ z ~ ')', shift.min, shift.max) ~ ' as bigint)' -%}
+    {%- endif -%}
+    {%- do parts.append(units ~ ' * ' ~ shift.seconds) -%}
   {%- endfor -%}
   {%- set delta = 'to_seconds(' ~ (parts | join(' + ')) ~ ')' -%}
+  {#- Results stay within 0001-01-01 .. 9999-12-31, the range every reader of a
+      shared table (Parquet to pandas, Spark, Python) can hold: a shift past
+      either end lands on it. DuckDB alone would represent year 10000 or BC. -#}
+  {#- least/greatest skip NULLs, so NULL is kept by the case. -#}
   {%- if step.family == 'date' -%}
-  cast(cast({{ expr }} as timestamp) + {{ delta }} as date)
+  case when {{ expr }} is null then null else cast({{ cape._clamp_calendar('cast(' ~ expr ~ ' as timestamp) + ' ~ delta, 'timestamp') }} as date) end
   {%- else -%}
-  {{ cape._cast(expr ~ ' + ' ~ delta, step.input_type) }}
+  {%- set shifted = cape._cast(expr ~ ' + ' ~ delta, step.input_type) -%}
+  case when {{ expr }} is null then null else {{ cape._clamp_calendar(shifted, step.input_type or 'timestamp') }} end
   {%- endif -%}
+{%- endmacro %}
+
+{% macro _clamp_calendar(sql, data_type) -%}
+  {{ return("least(greatest(" ~ sql ~ ", cast('0001-01-01 00:00:00' as " ~ data_type ~ ")), cast('9999-12-31 23:59:59.999999' as " ~ data_type ~ "))") }}
 {%- endmacro %}

@@ -6,13 +6,49 @@
   {{ cape._unsupported('render_numeric_perturbation') }}
 {%- endmacro %}
 
-{#- Integer columns get whole-number noise in [int_min, int_max); others
-    continuous noise in [min, max). Casting back keeps the type; an overflow fails. -#}
+{#- Noise by distribution (see cape_udfs/transforms/numeric_perturbation.py):
+    uniform in [min, max), gaussian or laplace times scale clipped to [min, max];
+    with relative_scale, s = x * stddev and the bounds are in units of s.
+    Integer columns get whole-number noise (uniform over the integers in the
+    range; gaussian and laplace rounded half away from zero, then clipped).
+    Casting back keeps the type; an overflow fails. -#}
 {% macro duckdb__render_numeric_perturbation(expr, step, row) -%}
-  {%- set u = cape._uniform(step, 0, row) -%}
-  {%- if step.family == 'integer' -%}
-  cast({{ expr }} + cast(floor({{ step.args.int_min }} + {{ step.args.int_max - step.args.int_min }} * {{ u }}) as bigint) as {{ step.input_type }})
+  {%- set a = step.args -%}
+  {%- set dist = a.distribution or 'uniform' -%}
+  {%- set integer = step.family == 'integer' -%}
+  {%- set s = cape._relative_scale(expr, step) if a.relative_scale is not none else none -%}
+  {%- if dist == 'uniform' -%}
+    {%- set u = cape._uniform(step, 0, row, 'number') -%}
+    {%- if s is none and integer -%}
+      {%- set noise = 'cast(floor(' ~ a.int_min ~ ' + ' ~ (a.int_max - a.int_min) ~ ' * ' ~ u ~ ') as bigint)' -%}
+    {%- elif s is none -%}
+      {%- set noise = a.min ~ ' + (' ~ a.max ~ ' - (' ~ a.min ~ ')) * ' ~ u -%}
+    {%- elif integer -%}
+      {#- The integers n with min*s <= n < max*s (0 when s is 0). -#}
+      {%- set lo = 'ceil(' ~ s ~ ' * ' ~ a.min ~ ')' -%}
+      {%- set hi = 'ceil(' ~ s ~ ' * ' ~ a.max ~ ')' -%}
+      {%- set noise = 'cast(' ~ lo ~ ' + floor((' ~ hi ~ ' - ' ~ lo ~ ') * ' ~ u ~ ') as bigint)' -%}
+    {%- else -%}
+      {%- set noise = s ~ ' * (' ~ a.min ~ ' + (' ~ a.max ~ ' - (' ~ a.min ~ ')) * ' ~ u ~ ')' -%}
+    {%- endif -%}
   {%- else -%}
-  {{ cape._cast(expr ~ ' + (' ~ step.args.min ~ ' + (' ~ step.args.max ~ ' - (' ~ step.args.min ~ ')) * ' ~ u ~ ')', step.input_type) }}
+    {%- set z = cape._standard_noise(step, dist, 0, 1, 'number', row) -%}
+    {%- if s is none and integer -%}
+      {%- set noise = 'cast(' ~ cape._clip('round(' ~ a.scale ~ ' * ' ~ z ~ ')', a.clip_min, a.clip_max) ~ ' as bigint)' -%}
+    {%- elif s is none -%}
+      {%- set noise = cape._clip(a.scale ~ ' * ' ~ z, a.min, a.max) -%}
+    {%- elif integer -%}
+      {%- set raw = 'round(' ~ s ~ ' * ' ~ cape._clip(z, a.min, a.max) ~ ')' -%}
+      {%- set noise = 'cast(' ~ cape._clip(raw,
+            none if a.min is none else 'ceil(' ~ s ~ ' * ' ~ a.min ~ ')',
+            none if a.max is none else 'floor(' ~ s ~ ' * ' ~ a.max ~ ')') ~ ' as bigint)' -%}
+    {%- else -%}
+      {%- set noise = s ~ ' * ' ~ cape._clip(z, a.min, a.max) -%}
+    {%- endif -%}
+  {%- endif -%}
+  {%- if integer -%}
+  cast({{ expr }} + {{ noise }} as {{ step.input_type }})
+  {%- else -%}
+  {{ cape._cast(expr ~ ' + (' ~ noise ~ ')', step.input_type) }}
   {%- endif -%}
 {%- endmacro %}

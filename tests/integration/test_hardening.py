@@ -35,7 +35,7 @@ rules:
   - match: {name: i}
     actions: [{transform: {type: numeric-perturbation, min: -100, max: 100}}]
   - match: {name: d}
-    actions: [{transform: {type: date-perturbation, frequency: day, min: -5, max: 5}}]
+    actions: [{transform: {type: date-perturbation, frequency: [year, day], min: [0, -5], max: [1, 5]}}]
   - match: {name: ts}
     actions:
       - transform: {type: date-truncation, frequency: month}
@@ -91,12 +91,15 @@ def test_integers_near_their_limits_get_noise_within_range(edge):
     assert -2147483000 - 100 <= rows[2]["i"] < -2147483000 + 100
 
 
-def test_dates_at_the_ends_of_the_calendar(edge):
+def test_dates_at_the_ends_of_the_calendar_stay_in_0001_to_9999(edge):
     _, _, rows = edge
-    # DuckDB's DATE range is far wider than 0001..9999: a shift past either end
-    # is represented (as DuckDB does), never wrapped or an error.
-    assert isinstance(rows[1]["d"], (dt.date, str))
-    assert rows[1]["ts"] is not None and rows[2]["ts"] is not None
+    # 0001-01-03 +/- 5 days and 9999-12-30 +/- 5 days: a shift past either end
+    # lands on it, so every reader (pandas, Spark, Python) can hold the value.
+    assert dt.date(1, 1, 1) <= rows[1]["d"] <= dt.date(1, 1, 8)
+    assert dt.date(9999, 12, 25) <= rows[2]["d"] <= dt.date(9999, 12, 31)
+    # 9999-12-31 23:00 truncated to the month, then +/- 3 hours; 0001-01-01 01:00 likewise.
+    assert dt.datetime(9999, 11, 30, 21) <= rows[1]["ts"] <= dt.datetime(9999, 12, 1, 3)
+    assert dt.datetime(1, 1, 1) <= rows[2]["ts"] <= dt.datetime(1, 1, 1, 3)
 
 
 def test_decimal_rounding_is_exact_and_keeps_the_type(edge):
