@@ -7,6 +7,7 @@ import sys
 from cape_udfs.errors import CapeError
 from cape_udfs.keys import KEYRING, generate_key
 from cape_udfs.policy import read_policy_file
+from cape_udfs.report import add_subparser as add_report_subparser
 
 
 def _keygen(args) -> int:
@@ -50,6 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--check-keys", action="store_true",
                           help="also load environment and default keys (fails when they are unset)")
     validate.set_defaults(run=_validate)
+
+    add_report_subparser(sub)
     return parser
 
 

@@ -10,6 +10,7 @@
   {%- if plan is none -%}
 select * from {{ relation }}
   {%- else -%}
+{{ cape._audit_marker(plan, relation) }}
 select
   {{ cape._render_select_list(plan, none) }}
 from {{ relation }}
