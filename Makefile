@@ -5,13 +5,13 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 DEMO_KEYS := .demo-keys.env
 
-.PHONY: setup demo test unit integration bench clean
+.PHONY: setup system-deps demo report test unit integration bench clean
 
 setup: $(STAMP)
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[test]"
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[test,spark]"
 	touch $(STAMP)
 
 # Demo keys are generated once and kept (git-ignored) so reruns give the same
@@ -27,7 +27,18 @@ demo: setup $(DEMO_KEYS)
 	@mkdir -p exports
 	. ./$(DEMO_KEYS) && $(BIN)/dbt build --profiles-dir . && $(BIN)/python scripts/show_demo.py cape_demo.duckdb
 
-test: setup
+# Headless Chromium checks that the HTML report renders; Debian's package.
+system-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "chromium not installed and cannot apt-get it: the report rendering test will skip"; fi; }
+
+report: demo
+	. ./$(DEMO_KEYS) && $(BIN)/cape-udfs report cape_demo.duckdb --quasi-identifiers country,age --out exports/report.html
+	@echo "wrote exports/report.html"
+
+test: setup system-deps
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 unit: setup

@@ -37,6 +37,30 @@ def _validate(args) -> int:
     return 1 if failed else 0
 
 
+def _pair(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep or not name:
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text[:60]!r}")
+    return name, value
+
+
+def _dbt_spark(args) -> int:
+    try:
+        import dbt.adapters.spark  # noqa: F401
+        import pyspark.sql  # noqa: F401
+
+        from cape_udfs.spark.runner import run_dbt
+    except ImportError as exc:
+        print(f"error: cape-udfs dbt-spark needs PySpark and dbt-spark ({exc.name} is missing): "
+              "pip install 'cape-udfs[spark]'", file=sys.stderr)
+        return 2
+    dbt_args = args.dbt_args[1:] if args.dbt_args[:1] == ["--"] else args.dbt_args
+    if not dbt_args:
+        print("error: give dbt's arguments, e.g. cape-udfs dbt-spark run --select my_model", file=sys.stderr)
+        return 2
+    return run_dbt(dbt_args, master=args.master, conf=dict(args.conf), keys=dict(args.key), kind=args.udfs)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cape-udfs", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -51,6 +75,21 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--check-keys", action="store_true",
                           help="also load environment and default keys (fails when they are unset)")
     validate.set_defaults(run=_validate)
+
+    spark = sub.add_parser(
+        "dbt-spark", help="run dbt on Spark (dbt-spark, method: session) with cape's functions registered",
+        description="Create or join a SparkSession (local[*] unless spark-submit or --master says otherwise), "
+                    "register cape's functions on it and run dbt in this process. Options before the dbt "
+                    "command are cape's; everything from the dbt command on is dbt's.")
+    spark.add_argument("--master", help="Spark master URL (default: spark-submit's, else local[*])")
+    spark.add_argument("--conf", action="append", type=_pair, default=[], metavar="KEY=VALUE",
+                       help="a Spark setting for a new session; repeatable")
+    spark.add_argument("--key", action="append", type=_pair, default=[], metavar="NAME=ENV_VAR",
+                       help="a named key (policies: key: {type: named, name: NAME}) read from ENV_VAR; repeatable")
+    spark.add_argument("--udfs", choices=("arrow", "pandas"),
+                       help="UDF kind (default: arrow on PySpark 4.1+, pandas before)")
+    spark.add_argument("dbt_args", nargs=argparse.REMAINDER, metavar="DBT_ARGS")
+    spark.set_defaults(run=_dbt_spark)
 
     add_report_subparser(sub)
     return parser
