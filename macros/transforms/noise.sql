@@ -9,11 +9,8 @@
   {{ return(adapter.dispatch('_standard_noise', 'cape')(step, distribution, index_a, index_b, stream, row)) }}
 {%- endmacro %}
 
+{#- ln, sqrt, cos and pi() are the same on DuckDB and Spark; the uniforms dispatch. -#}
 {% macro default___standard_noise(step, distribution, index_a, index_b, stream, row) -%}
-  {{ cape._unsupported('_standard_noise') }}
-{%- endmacro %}
-
-{% macro duckdb___standard_noise(step, distribution, index_a, index_b, stream, row) -%}
   {%- set u1 = cape._uniform(step, index_a, row, stream) -%}
   {%- set u2 = cape._uniform(step, index_b, row, stream ~ '#2') -%}
   {%- if distribution == 'gaussian' -%}

@@ -13,6 +13,17 @@
     range; gaussian and laplace rounded half away from zero, then clipped).
     Casting back keeps the type; an overflow fails. -#}
 {% macro duckdb__render_numeric_perturbation(expr, step, row) -%}
+  {%- set noise = cape._numeric_noise(expr, step, row) -%}
+  {%- if step.family == 'integer' -%}
+  cast({{ expr }} + {{ noise }} as {{ step.input_type }})
+  {%- else -%}
+  {{ cape._cast(expr ~ ' + (' ~ noise ~ ')', step.input_type) }}
+  {%- endif -%}
+{%- endmacro %}
+
+{#- The noise expression, the same on every engine (its uniforms and standard
+    draws dispatch per engine). -#}
+{% macro _numeric_noise(expr, step, row) -%}
   {%- set a = step.args -%}
   {%- set dist = a.distribution or 'uniform' -%}
   {%- set integer = step.family == 'integer' -%}
@@ -46,9 +57,5 @@
       {%- set noise = s ~ ' * ' ~ cape._clip(z, a.min, a.max) -%}
     {%- endif -%}
   {%- endif -%}
-  {%- if integer -%}
-  cast({{ expr }} + {{ noise }} as {{ step.input_type }})
-  {%- else -%}
-  {{ cape._cast(expr ~ ' + (' ~ noise ~ ')', step.input_type) }}
-  {%- endif -%}
+  {{ return(noise) }}
 {%- endmacro %}

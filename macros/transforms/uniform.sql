@@ -34,10 +34,6 @@
 {%- endmacro %}
 
 {% macro default___entity_list(step, row) -%}
-  {{ cape._unsupported('_entity_list') }}
-{%- endmacro %}
-
-{% macro duckdb___entity_list(step, row) -%}
   {%- set items = [] -%}
   {%- if step.entity is defined and step.entity is not none -%}
     {%- set head = adapter.quote(step.row_head) -%}
@@ -51,9 +47,26 @@
     {%- endfor -%}
   {%- else -%}
     {%- for part in step.args.consistent_by -%}
-      {%- do items.append('cast((' ~ part ~ ') as varchar)') -%}
+      {%- do items.append('cast((' ~ part ~ ') as ' ~ cape._text_type() ~ ')') -%}
     {%- endfor -%}
   {%- endif -%}
+  {{ return(cape._array_literal(items)) }}
+{%- endmacro %}
+
+{#- The engine's text type and array constructor. -#}
+{% macro _text_type() -%}
+  {{ return(adapter.dispatch('_text_type', 'cape')()) }}
+{%- endmacro %}
+
+{% macro default___text_type() -%}
+  {{ return('varchar') }}
+{%- endmacro %}
+
+{% macro _array_literal(items) -%}
+  {{ return(adapter.dispatch('_array_literal', 'cape')(items)) }}
+{%- endmacro %}
+
+{% macro default___array_literal(items) -%}
   {{ return('[' ~ (items | join(', ')) ~ ']') }}
 {%- endmacro %}
 
