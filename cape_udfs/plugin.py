@@ -17,10 +17,15 @@ _KNOWN = {"keys"}
 
 class Plugin(BasePlugin):
     def initialize(self, plugin_config: dict[str, Any]) -> None:
-        unknown = set(plugin_config or {}) - _KNOWN
-        if unknown:
-            raise ValueError(f"cape_udfs.plugin: unknown config field(s) {sorted(unknown)} (known: keys)")
-        KEYRING.declare((plugin_config or {}).get("keys") or {})
+        config = plugin_config or {}
+        # A plugin given no `config:` receives the profile's DuckDB `settings:`
+        # (memory_limit, threads, ...) instead: those are not ours to check.
+        settings = getattr(self.creds, "settings", None) or {}
+        if config and config is not settings and config != settings:
+            unknown = set(config) - _KNOWN
+            if unknown:
+                raise ValueError(f"cape_udfs.plugin: unknown config field(s) {sorted(unknown)} (known: keys)")
+            KEYRING.declare(config.get("keys") or {})
 
     def configure_connection(self, conn) -> None:
         duckdb_functions.register(conn)
