@@ -6,13 +6,14 @@ HMAC (a plain hash of value and key; length-extension shaped), so it is opt-in.
 """
 from __future__ import annotations
 
+import binascii
 import hashlib
-import hmac
 
 import pyarrow as pa
 
 from cape_udfs import types as t
 from cape_udfs.errors import PolicyError
+from cape_udfs.transforms.arrow_text import string_array, utf8_values
 from cape_udfs.transforms.base import INT, STRING, Param, Transform
 
 HMAC_SHA256 = "hmac-sha256"
@@ -46,22 +47,43 @@ class Tokenizer(Transform):
         return "VARCHAR"
 
 
+# RFC 2104: HMAC(K, m) = H((K' ^ opad) || H((K' ^ ipad) || m)), where K' is K
+# (hashed first if longer than a block) padded with zeros to a block.
+_BLOCK = 64
+_IPAD = bytes(x ^ 0x36 for x in range(256))
+_OPAD = bytes(x ^ 0x5C for x in range(256))
+_HEX_TOKEN_LEN = 64
+
+
 def hmac_tokens(values: pa.Array, key: bytes) -> pa.Array:
-    """HMAC-SHA256(key, utf8(value)) as 64 lowercase hex characters; NULL stays NULL."""
-    digest = hmac.digest
-    return pa.array(
-        [None if v is None else digest(key, v.encode("utf-8"), "sha256").hex() for v in values.to_pylist()],
-        type=pa.string(),
-    )
+    """HMAC-SHA256(key, utf8(value)) as 64 lowercase hex characters; NULL stays NULL.
+
+    Byte for byte ``hmac.digest(key, value, "sha256").hex()``, but the keyed
+    inner and outer SHA-256 states are made once per batch and copied per
+    value, where ``hmac.digest`` derives them again for every value (about 3x
+    the cost). The states live only in this call, like ``hmac.HMAC``'s own.
+    """
+    if len(key) > _BLOCK:
+        key = hashlib.sha256(key).digest()
+    key = key.ljust(_BLOCK, b"\0")
+    new_inner = hashlib.sha256(key.translate(_IPAD)).copy
+    new_outer = hashlib.sha256(key.translate(_OPAD)).copy
+    digests = []
+    append = digests.append
+    for value in utf8_values(values).to_pylist():
+        inner = new_inner()
+        inner.update(value)
+        outer = new_outer()
+        outer.update(inner.digest())
+        append(outer.digest())
+    return string_array(values, binascii.hexlify(b"".join(digests)), _HEX_TOKEN_LEN)
 
 
 def legacy_tokens(values: pa.Array, key: bytes) -> pa.Array:
     """cape-dataframes' token: sha256(utf8(value) || key) in hex; NULL stays NULL."""
     sha256 = hashlib.sha256
-    return pa.array(
-        [None if v is None else sha256(v.encode("utf-8") + key).hexdigest() for v in values.to_pylist()],
-        type=pa.string(),
-    )
+    digests = [sha256(value + key).digest() for value in utf8_values(values).to_pylist()]
+    return string_array(values, binascii.hexlify(b"".join(digests)), _HEX_TOKEN_LEN)
 
 
 def tokens(values: pa.Array, key: bytes, algorithm: str = HMAC_SHA256) -> pa.Array:

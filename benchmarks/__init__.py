@@ -1,0 +1,1 @@
+"""Benchmarks of cape under dbt run (python -m benchmarks.run); not tests."""

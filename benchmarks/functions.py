@@ -1,0 +1,53 @@
+"""The functions alone, in DuckDB, on the benchmark's source table: no dbt, no
+table write. ``count(f(email))`` makes DuckDB evaluate f on every row and
+keep nothing, so the time is the function's (plus the scan)."""
+from __future__ import annotations
+
+import statistics
+import time
+from pathlib import Path
+
+import duckdb
+
+from cape_udfs.duckdb_functions import register
+from cape_udfs.keys import DEFAULT_KEY_ENV, Keyring
+
+KEY_ID = f"env:{DEFAULT_KEY_ENV}"
+BASELINE = "native sha256"
+QUERIES = {
+    BASELINE: "select count(sha256(email)) from people",
+    # The floor of any Python UDF: DuckDB -> Arrow -> Python -> Arrow -> DuckDB.
+    "identity Arrow UDF": "select count(bench_identity(email, 'x')) from people",
+    "tokenizer (HMAC-SHA256)": f"select count(cape_tokenize(email, '{KEY_ID}', 'hmac-sha256')) from people",
+    "tokenizer (cape-legacy)": f"select count(cape_tokenize(email, '{KEY_ID}', 'cape-legacy')) from people",
+    "reversible-tokenizer (AES-SIV)": f"select count(cape_reversible_tokenize(email, '{KEY_ID}')) from people",
+}
+
+
+def _identity(values, _ignored):
+    return values
+
+
+def function_times(db_path: Path, key_b64: str, rounds: int, threads: int | None = None) -> dict:
+    """{name: {"seconds": median, "ratio": median of per-round ratios to sha256}}."""
+    con = duckdb.connect(str(db_path), read_only=True)
+    try:
+        register(con, Keyring(environ={DEFAULT_KEY_ENV: key_b64}))
+        con.create_function("bench_identity", _identity, ["VARCHAR", "VARCHAR"], "VARCHAR",
+                            type="arrow", null_handling="special")
+        if threads:
+            con.execute(f"set threads = {int(threads)}")
+        used_threads = con.execute("select current_setting('threads')").fetchone()[0]
+        times = {name: [] for name in QUERIES}
+        for _ in range(rounds):  # interleaved, so drift on a shared machine hits all alike
+            for name, sql in QUERIES.items():
+                started = time.perf_counter()
+                con.execute(sql).fetchall()
+                times[name].append(time.perf_counter() - started)
+    finally:
+        con.close()
+    base = times[BASELINE]
+    return {"threads": used_threads, "results": {
+        name: {"seconds": statistics.median(t),
+               "ratio": statistics.median(x / b for x, b in zip(t, base))}
+        for name, t in times.items()}}
