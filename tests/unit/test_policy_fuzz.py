@@ -54,8 +54,27 @@ BASES = [
                 {"transform": {"type": "column-redact", "columns": ["name", "ssn"]}}]},
         ],
     },
+    {  # the transforms beyond cape-dataframes
+        "version": 1,
+        "rules": [
+            {"match": {"name": "ssn"}, "actions": [
+                {"transform": {"type": "format-preserving-encryption", "key": {"type": "env", "name": "FUZZ_KEY"},
+                               "alphabet": "0123456789", "tweak": "t", "on_short": "mask"}},
+                {"transform": {"type": "character-mask", "keep_last": 4, "ignore": "-", "mask_char": "#"}}]},
+            {"match": {"name": "age"}, "actions": [
+                {"transform": {"type": "numeric-bucketing", "size": 10, "lower": 0, "upper": 90}}]},
+            {"match": {"name": "income"}, "actions": [
+                {"transform": {"type": "numeric-perturbation", "distribution": "gaussian", "relative_scale": 0.1,
+                               "consistent_by": ["email"], "key": {"type": "env", "name": "FUZZ_KEY"}}},
+                {"transform": {"type": "truncation", "precision": -2}}]},
+            {"match": {"name": "born"}, "actions": [
+                {"transform": {"type": "date-perturbation", "frequency": "day", "distribution": "laplace",
+                               "scale": 3, "min": -10, "max": 10}}]},
+        ],
+    },
 ]
 
+FUZZ_KEY = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8"  # 32 bytes: fits every keyed transform
 COLUMNS = [("email", "VARCHAR"), ("name", "VARCHAR"), ("ssn", "VARCHAR"), ("age", "INTEGER"),
            ("born", "DATE"), ("income", "DOUBLE")]
 
@@ -119,8 +138,7 @@ def _check(path):
     else:
         loaded = True
         try:
-            build_plan(policy, COLUMNS, Keyring(environ={"FUZZ_KEY": "a2V5LWZvci1mdXp6aW5n",
-                                                         "CAPE_DEFAULT_KEY": "a2V5LWZvci1mdXp6aW5n"}))
+            build_plan(policy, COLUMNS, Keyring(environ={"FUZZ_KEY": FUZZ_KEY, "CAPE_DEFAULT_KEY": FUZZ_KEY}))
         except PolicyError as exc:
             assert str(path) in str(exc) and "rule" in str(exc)
     err = io.StringIO()
