@@ -16,6 +16,8 @@ def _keygen(args) -> int:
 
 
 def _validate(args) -> int:
+    if args.key:
+        KEYRING.declare({name: {"env": var} for name, var in args.key})
     failed = 0
     for path in args.policies:
         try:
@@ -74,6 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("policies", nargs="+", metavar="POLICY")
     validate.add_argument("--check-keys", action="store_true",
                           help="also load environment and default keys (fails when they are unset)")
+    validate.add_argument("--key", action="append", type=_pair, default=[], metavar="NAME=ENV_VAR",
+                          help="with --check-keys: a named key, as the plugin config declares it; repeatable")
     validate.set_defaults(run=_validate)
 
     spark = sub.add_parser(
