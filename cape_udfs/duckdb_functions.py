@@ -9,24 +9,20 @@ This module imports DuckDB but not dbt, so it also serves benchmarks and tests.
 from __future__ import annotations
 
 import json
-import os
-from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from cape_udfs.errors import CapeError
-from cape_udfs.keys import KEYRING, Keyring
-from cape_udfs.errors import PolicyError
-from cape_udfs.keys import parse_key_ref
+from cape_udfs.errors import CapeError, PolicyError
+from cape_udfs.keys import KEYRING, Keyring, parse_key_ref
 from cape_udfs.plan import build_plan, make_step
-from cape_udfs.policy import read_policy_file
+from cape_udfs.policy import read_policy_file, resolve_policy_path
 from cape_udfs.transforms import get_transform
+from cape_udfs.transforms.format_preserving import fpe_decrypt, fpe_encrypt
+from cape_udfs.transforms.keyed_noise import keyed_uniforms
 from cape_udfs.transforms.reversible_tokenizer import siv_tokens
 from cape_udfs.transforms.token_reverser import reverse_tokens
 from cape_udfs.transforms.tokenizer import tokens
-from cape_udfs.transforms.keyed_noise import keyed_uniforms
-from cape_udfs.transforms.format_preserving import fpe_decrypt, fpe_encrypt
 
 
 def _constant(values, what: str):
@@ -48,13 +44,6 @@ def _flat(values) -> pa.Array:
     if isinstance(values, pa.ChunkedArray):
         return values.chunk(0) if values.num_chunks == 1 else values.combine_chunks()
     return values
-
-
-def resolve_policy_path(policy: str, project_dir: str | None) -> Path:
-    path = Path(policy)
-    if not path.is_absolute():
-        path = Path(project_dir or os.getcwd()) / path
-    return path
 
 
 def plan_request(request_json: str, keyring: Keyring = KEYRING) -> str:

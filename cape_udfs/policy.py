@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import os
 from urllib.parse import quote, unquote
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -250,6 +251,15 @@ def _digest(doc) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+def resolve_policy_path(policy: str, project_dir: str | None) -> Path:
+    """A policy path as written in a model: relative to the dbt project's
+    directory (the working directory when that is not known)."""
+    path = Path(policy)
+    if not path.is_absolute():
+        path = Path(project_dir or os.getcwd()) / path
+    return path
+
+
 def inline_key_id(path: str, origin: str) -> str:
     """Key id of a key written in a policy: ``policy:<path>#r<rule>.a<action>``
     or ``policy:<path>#t.<named transformation>``, quoted so no two places share one."""
@@ -260,10 +270,7 @@ def find_inline_key(key_id: str, project_dir: str | None) -> bytes | None:
     """The inline key a ``policy:`` key id points at, read again from its policy
     (relative paths are taken from ``project_dir``); None if there is none."""
     path = unquote(key_id[len("policy:"):].rpartition("#")[0])
-    full = Path(path)
-    if not full.is_absolute() and project_dir:
-        full = Path(project_dir) / full
-    policy = read_policy_file(full, display=path)
+    policy = read_policy_file(resolve_policy_path(path, project_dir), display=path)
     for rule in policy.rules:
         for action in rule.actions:
             if action.key is not None and action.key.key_id == key_id:

@@ -1,23 +1,25 @@
+{#- Text keeps its first `length` code points and dates and timestamps are cut
+    like date-truncation, the same SQL on every engine; numbers dispatch. -#}
 {% macro render_truncation(expr, step, row) -%}
-  {{ return(adapter.dispatch('render_truncation', 'cape')(expr, step, row)) }}
+  {%- if step.args.mode == 'text' -%}
+    {{ return('left(' ~ expr ~ ', ' ~ step.args.length ~ ')') }}
+  {%- elif step.args.mode == 'temporal' -%}
+    {{ return(cape.render_date_truncation(expr, step, row)) }}
+  {%- endif -%}
+  {{ return(adapter.dispatch('_truncate_number', 'cape')(expr, step)) }}
 {%- endmacro %}
 
-{% macro default__render_truncation(expr, step, row) -%}
-  {{ cape._unsupported('render_truncation') }}
+{% macro default___truncate_number(expr, step) -%}
+  {{ cape._unsupported('_truncate_number') }}
 {%- endmacro %}
 
-{#- Text keeps its first `length` code points; dates and timestamps are cut like
-    date-truncation; numbers are cut toward zero to `precision` decimal places.
+{#- Numbers are cut toward zero to `precision` decimal places.
     Integers and decimals are exact (DuckDB's trunc) and keep their type. Floats
     are trunc(x * 10^p) / 10^p for p >= 0 (values of 2^52 and more are already
     whole) and trunc(x / 10^-p) * 10^-p for p < 0, in double precision. -#}
-{% macro duckdb__render_truncation(expr, step, row) -%}
+{% macro duckdb___truncate_number(expr, step) -%}
   {%- set a = step.args -%}
-  {%- if a.mode == 'text' -%}
-  left({{ expr }}, {{ a.length }})
-  {%- elif a.mode == 'temporal' -%}
-  {{ cape.render_date_truncation(expr, step, row) }}
-  {%- elif step.family == 'float' -%}
+  {%- if step.family == 'float' -%}
     {%- set p = a.precision -%}
     {%- set scale = "cast('1e" ~ (p | abs) ~ "' as double)" -%}
     {%- if p >= 0 -%}

@@ -1,15 +1,11 @@
-{#- As duckdb__render_truncation. Spark has no numeric trunc: integers and
+{#- Numbers as duckdb___truncate_number. Spark has no numeric trunc: integers and
     decimals are cut toward zero exactly with floor/ceil at the precision (in
     decimal arithmetic; the result must fit the column's type); floats use
     t - t % 1 (an exact fmod), and t * 0.0 below one so -0.5 gives -0.0 as
     DuckDB's trunc does. -#}
-{% macro spark__render_truncation(expr, step, row) -%}
+{% macro spark___truncate_number(expr, step) -%}
   {%- set a = step.args -%}
-  {%- if a.mode == 'text' -%}
-  left({{ expr }}, {{ a.length }})
-  {%- elif a.mode == 'temporal' -%}
-  {{ cape.render_date_truncation(expr, step, row) }}
-  {%- elif step.family == 'float' -%}
+  {%- if step.family == 'float' -%}
     {%- set p = a.precision -%}
     {%- set scale = "cast('1e" ~ (p | abs) ~ "' as double)" -%}
     {%- if p >= 0 -%}
