@@ -17,6 +17,7 @@ from cape_udfs import types as t
 from cape_udfs.errors import TokenError
 from cape_udfs.transforms.arrow_text import binary_parts, string_array, utf8_values
 from cape_udfs.transforms.base import Transform
+from cape_udfs.transforms.distinct import OnDistinct
 from cape_udfs.transforms.reversible_tokenizer import check_siv_key
 
 _TAG_BYTES = 16
@@ -34,6 +35,12 @@ class TokenReverser(Transform):
 
 
 def reverse_tokens(values: pa.Array, key: bytes, column: str = "?") -> pa.Array:
+    """The plaintexts of a batch of tokens, decrypting each distinct token once
+    (see distinct.py); errors as ``_reverse_each``."""
+    return _reverse_per_distinct(values, key, column)
+
+
+def _reverse_each(values: pa.Array, key: bytes, column: str) -> pa.Array:
     """Decrypt each token with AES-SIV; NULL stays NULL. Any token that is not
     one of this key's raises TokenError (one message for every cause).
 
@@ -68,6 +75,9 @@ def reverse_tokens(values: pa.Array, key: bytes, column: str = "?") -> pa.Array:
     except pa.ArrowInvalid:
         raise error from None
     return result
+
+
+_reverse_per_distinct = OnDistinct(_reverse_each)
 
 
 def _invalid_token(column: str) -> TokenError:

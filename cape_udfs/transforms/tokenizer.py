@@ -15,6 +15,7 @@ from cape_udfs import types as t
 from cape_udfs.errors import PolicyError
 from cape_udfs.transforms.arrow_text import string_array, utf8_values
 from cape_udfs.transforms.base import INT, STRING, Param, Transform
+from cape_udfs.transforms.distinct import OnDistinct
 
 HMAC_SHA256 = "hmac-sha256"
 CAPE_LEGACY = "cape-legacy"
@@ -86,5 +87,13 @@ def legacy_tokens(values: pa.Array, key: bytes) -> pa.Array:
     return string_array(values, binascii.hexlify(b"".join(digests)), _HEX_TOKEN_LEN)
 
 
-def tokens(values: pa.Array, key: bytes, algorithm: str = HMAC_SHA256) -> pa.Array:
+def _tokens_each(values: pa.Array, key: bytes, algorithm: str) -> pa.Array:
     return (legacy_tokens if algorithm == CAPE_LEGACY else hmac_tokens)(values, key)
+
+
+_tokens_per_distinct = OnDistinct(_tokens_each)
+
+
+def tokens(values: pa.Array, key: bytes, algorithm: str = HMAC_SHA256) -> pa.Array:
+    """The tokens of a batch, hashing each distinct value once (see distinct.py)."""
+    return _tokens_per_distinct(values, key, algorithm)

@@ -1,0 +1,39 @@
+"""Run a per-row keyed transform once per distinct value of a batch.
+
+The columns that get tokenized repeat: a customer's email on each of their
+visits, a country on every row. HMAC tokens and AES-SIV decryption cost a
+Python call per value, and both are pure functions of (key, value), so a batch
+can be dictionary-encoded (Arrow, in C++), transformed on its distinct values
+and spread back with ``take``: same output, byte for byte, NULLs included.
+
+Encoding costs about 6% of the tokenizer on a batch of all-distinct values, so
+after a batch that was mostly distinct the next ``skip`` batches go straight
+to the transform, then one batch looks again. The counter is shared by the
+threads calling the function; a lost update only moves when it looks again.
+"""
+from __future__ import annotations
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+_ENCODABLE = (pa.string(), pa.large_string(), pa.binary(), pa.large_binary())
+
+
+class OnDistinct:
+    def __init__(self, transform, *, mostly_distinct: float = 0.75, skip: int = 15):
+        self.transform = transform
+        self.mostly_distinct = mostly_distinct
+        self.skip = skip
+        self._skipping = 0
+
+    def __call__(self, values: pa.Array, *args):
+        if self._skipping > 0 or values.type not in _ENCODABLE:
+            self._skipping = max(self._skipping - 1, 0)
+            return self.transform(values, *args)
+        encoded = values.dictionary_encode()
+        if len(encoded.dictionary) > self.mostly_distinct * len(values):
+            self._skipping = self.skip
+        return pc.take(self.transform(encoded.dictionary, *args), encoded.indices)
+
+    def __repr__(self) -> str:
+        return f"OnDistinct({getattr(self.transform, '__name__', self.transform)!r})"
