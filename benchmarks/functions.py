@@ -20,6 +20,10 @@ QUERIES = {
     "identity Arrow UDF": "select count(bench_identity(email, 'x')) from people",
     "tokenizer (HMAC-SHA256)": f"select count(cape_tokenize(email, '{KEY_ID}', 'hmac-sha256')) from people",
     "tokenizer (cape-legacy)": f"select count(cape_tokenize(email, '{KEY_ID}', 'cape-legacy')) from people",
+    # A low-cardinality column (a country, a plan): each batch is hashed once per distinct value.
+    "tokenizer (HMAC-SHA256), 200 distinct values":
+        f"select count(cape_tokenize('user_' || (id % 200)::varchar || '@example.com', '{KEY_ID}', 'hmac-sha256')) "
+        "from people",
     "reversible-tokenizer (AES-SIV)": f"select count(cape_reversible_tokenize(email, '{KEY_ID}')) from people",
     # 16-digit card-number-like strings derived from each row (the derivation is native and cheap).
     "format-preserving-encryption (FF1, 16 digits)":

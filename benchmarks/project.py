@@ -97,8 +97,15 @@ MODELS = {
     "bench_policy_parquet": ("4-transform policy, Parquet -> external Parquet",
                              "{{ config(materialized='external', location='exports/bench_policy.parquet') }}\n"
                              "{{ cape.apply_policy(source('bench', 'people_parquet'), 'policies/four.yml') }}"),
+    "bench_policy_streamed": ("4-transform policy, Parquet -> cape_external Parquet",
+                              "{{ config(materialized='cape_external', location='exports/bench_streamed.parquet') }}\n"
+                              "{{ cape.apply_policy(source('bench', 'people_parquet'), 'policies/four.yml') }}"),
 }
+# The Parquet-to-Parquet models compared with cape-dataframes.
+PARQUET_MODELS = ("bench_policy_parquet", "bench_policy_streamed")
 BASELINE = "bench_sha256"
+# A one-row view: its `dbt run` is dbt's own start-up and shut-down.
+STARTUP_MODEL = "bench_startup"
 
 
 @dataclass
@@ -130,6 +137,7 @@ class BenchProject:
         p.write("policies/four.yml", FOUR_TRANSFORM_POLICY)
         for name, (_, sql) in MODELS.items():
             p.write(f"models/{name}.sql", sql + "\n")
+        p.write(f"models/{STARTUP_MODEL}.sql", "{{ config(materialized='view') }}\nselect 1 as one\n")
         (self.root / "exports").mkdir(exist_ok=True)
         self.source_parquet.parent.mkdir(exist_ok=True)
 
