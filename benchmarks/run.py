@@ -14,13 +14,15 @@ A harness, not a test: it builds a throwaway dbt project (cape installed with
 2. the functions alone in DuckDB (no dbt, no write), at DuckDB's default
    threads and at one thread;
 3. cape-dataframes 0.3.1 (pandas: read Parquet, apply the same policy, write
-   Parquet) against the dbt external-Parquet model on ``--cape-rows`` rows, when
-   the differential tests' cape-dataframes venv can be built;
+   Parquet) against the dbt Parquet models (dbt-duckdb's ``external`` and cape's
+   ``cape_external``) on ``--cape-rows`` rows, when the differential tests'
+   cape-dataframes venv can be built, with the wall clock of ``dbt run`` on a
+   one-row view (dbt's own start-up);
 4. the peak RSS of the dbt process at each of ``--memory-sizes`` (the issue's
-   report: ``--memory-sizes 5000000,10000000,20000000``; add ``--memory-limit
-   1GB`` to cap DuckDB's buffer pool, which otherwise grows with the table).
+   report: ``--memory-sizes 5000000,10000000,20000000``; ``--memory-limit 1GB``
+   caps DuckDB's buffer pool, which otherwise grows with ``external``'s table).
 
-The defaults finish in about four minutes on two shared cores.
+The defaults finish in about three and a half minutes on two shared cores.
 
 Times on a shared machine are noisy: compare the ratios, which are taken
 within one round.

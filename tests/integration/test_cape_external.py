@@ -84,6 +84,12 @@ def test_no_intermediate_table_and_insertion_order_only_on_request(built):
     assert ids == sorted(ids)
 
 
+def test_audit_trail_records_streamed_models(built):
+    proj, _, _ = built
+    models = {row[0] for row in proj.sql("select model_unique_id from main.cape_audit")}
+    assert {"model.analytics.streamed", "model.analytics.stock"} <= models
+
+
 def test_csv_is_handed_to_dbt_duckdb_external(built):
     proj, _, run = built
     assert "as_csv__dbt_tmp" in run.output  # dbt-duckdb's path: table first, then copy
