@@ -52,6 +52,10 @@ def built(tmp_path_factory):
         "streamed": external(proj, "streamed", "cape_external"),
         "ordered": external(proj, "ordered", "cape_external", ", options={'preserve_order': 'true'}"),
     }
+    for name, materialization in (("stock_parts", "external"), ("streamed_parts", "cape_external")):
+        proj.write(f"models/{name}.sql",
+                   f"{{{{ config(materialized='{materialization}', location='{proj.root / 'exports' / name}', "
+                   "options={'partition_by': 'born'}) }}\n{{ cape.apply_policy(ref('src'), 'policies/p.yml') }}")
     proj.write("models/as_csv.sql",
                "{{ config(materialized='cape_external', location='" + str(proj.root / "exports" / "as_csv.csv")
                + "') }}\n{{ cape.apply_policy(ref('src'), 'policies/p.yml') }}")
@@ -72,6 +76,15 @@ def test_streamed_file_and_view_equal_dbt_duckdbs_external(built):
     types = "select column_name, data_type from information_schema.columns where table_name = ? order by ordinal_position"
     assert proj.sql(types, ["streamed"]) == proj.sql(types, ["stock"])
     assert proj.sql("select table_type from information_schema.tables where table_name = 'streamed'") == [("VIEW",)]
+
+
+def test_partitioned_writes_match_too(built):
+    proj, _, _ = built
+    streamed = proj.sql("select * from streamed_parts order by id")
+    assert len(streamed) == 5000
+    assert streamed == proj.sql("select * from stock_parts order by id")
+    years = {p.name for p in (proj.root / "exports" / "streamed_parts").iterdir()}
+    assert years == {p.name for p in (proj.root / "exports" / "stock_parts").iterdir()} and len(years) > 1
 
 
 def test_no_intermediate_table_and_insertion_order_only_on_request(built):
