@@ -24,6 +24,9 @@ QUERIES = {
     "tokenizer (HMAC-SHA256), 200 distinct values":
         f"select count(cape_tokenize('user_' || (id % 200)::varchar || '@example.com', '{KEY_ID}', 'hmac-sha256')) "
         "from people",
+    # consistent_by noise: one keyed uniform per entity (here each row its own entity).
+    "keyed uniform (consistent_by email)": f"select count(cape_keyed_uniform([email], '{KEY_ID}', 'age', 'number')) "
+                                           "from people",
     "reversible-tokenizer (AES-SIV)": f"select count(cape_reversible_tokenize(email, '{KEY_ID}')) from people",
     # 16-digit card-number-like strings derived from each row (the derivation is native and cheap).
     "format-preserving-encryption (FF1, 16 digits)":

@@ -27,9 +27,13 @@ from __future__ import annotations
 
 import hmac
 
+import numpy as np
 import pyarrow as pa
 
 from cape_udfs import types as t
+from cape_udfs.transforms.arrow_text import binary_parts, utf8_values
+from cape_udfs.transforms.distinct import OnDistinct
+from cape_udfs.transforms.hmac_sha256 import DIGEST_SIZE, hmac_sha256_digests
 
 PREFIX = b"\xffcape-noise/v1"
 _NULL_FIELD = b"\xff\xff\xff\xff"
@@ -66,19 +70,51 @@ def keyed_uniforms(entities: pa.Array, key: bytes, salt: str, stream: str) -> pa
     """Vectorized ``keyed_uniform`` over an Arrow list<string> array of entities.
 
     A NULL entity (the list itself, which cape's SQL never produces) gives NULL.
-    The fixed part of the message is hashed once per batch and copied per row.
+    The value fields of every entity are laid out with NumPy, the fixed part of
+    the message is hashed once per batch, and each distinct entity of a batch is
+    hashed once (an entity's rows share it by design).
     """
     if not isinstance(key, (bytes, bytearray)) or not key:
         raise ValueError("key must be non-empty bytes")
-    base = hmac.new(key, PREFIX + _field(salt) + _field(stream), "sha256")
-    field = _field
-    out = []
-    append = out.append
-    for values in entities.to_pylist():
-        if values is None:
-            append(None)
-            continue
-        h = base.copy()
-        h.update(b"".join([field(v) for v in values]))
-        append((int.from_bytes(h.digest()[:8], "big") >> 11) * _SCALE)
-    return pa.array(out, type=pa.float64())
+    present = entities.drop_null() if entities.null_count else entities
+    uniforms = _uniforms_per_distinct(_entity_fields(present), bytes(key),
+                                      PREFIX + _field(salt) + _field(stream))
+    if not entities.null_count:
+        return uniforms
+    valid = entities.is_valid().to_numpy(zero_copy_only=False)
+    values = np.zeros(len(entities), np.float64)
+    values[valid] = uniforms.to_numpy(zero_copy_only=False)
+    return pa.array(values, pa.float64(), mask=~valid)
+
+
+def _entity_fields(entities: pa.Array) -> pa.Array:
+    """Per entity (a NULL-free list<string> array), ``field(v1) || ... || field(vn)``
+    as one binary value, built without a Python object per value."""
+    list_offsets = entities.offsets.to_numpy().astype(np.int64)
+    values = entities.values.slice(list_offsets[0], list_offsets[-1] - list_offsets[0])
+    list_offsets -= list_offsets[0]
+    valid = values.is_valid().to_numpy(zero_copy_only=False)
+    data, starts = binary_parts(utf8_values(values))
+    text_lengths = np.diff(starts)
+    lengths = np.zeros(len(values), np.int64)
+    lengths[valid] = text_lengths
+    field_starts = np.zeros(len(values) + 1, np.int64)
+    np.cumsum(4 + lengths, out=field_starts[1:])
+    out = np.empty(int(field_starts[-1]), np.uint8)
+    headers = np.where(valid, lengths, 0xFFFFFFFF).astype(">u4").view(np.uint8)
+    out[(field_starts[:-1, None] + np.arange(4)).ravel()] = headers
+    if len(data):  # each text's bytes, after its 4-byte length
+        shift = np.repeat(field_starts[:-1][valid] + 4 - starts[:-1], text_lengths)
+        out[shift + np.arange(len(data))] = data
+    bounds = field_starts[list_offsets]
+    return pa.Array.from_buffers(pa.large_binary(), len(entities),
+                                 [None, pa.py_buffer(bounds), pa.py_buffer(out)])
+
+
+def _uniforms_each(messages: pa.Array, key: bytes, prefix: bytes) -> pa.Array:
+    digests = np.frombuffer(hmac_sha256_digests(messages.to_pylist(), key, prefix), np.uint8)
+    first8 = digests.reshape(-1, DIGEST_SIZE)[:, :8].copy().view(">u8").ravel()
+    return pa.array((first8 >> np.uint64(11)).astype(np.float64) * _SCALE, pa.float64())
+
+
+_uniforms_per_distinct = OnDistinct(_uniforms_each)

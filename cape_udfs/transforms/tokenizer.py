@@ -16,6 +16,7 @@ from cape_udfs.errors import PolicyError
 from cape_udfs.transforms.arrow_text import string_array, utf8_values
 from cape_udfs.transforms.base import INT, STRING, Param, Transform
 from cape_udfs.transforms.distinct import OnDistinct
+from cape_udfs.transforms.hmac_sha256 import hmac_sha256_digests
 
 HMAC_SHA256 = "hmac-sha256"
 CAPE_LEGACY = "cape-legacy"
@@ -48,36 +49,17 @@ class Tokenizer(Transform):
         return "VARCHAR"
 
 
-# RFC 2104: HMAC(K, m) = H((K' ^ opad) || H((K' ^ ipad) || m)), where K' is K
-# (hashed first if longer than a block) padded with zeros to a block.
-_BLOCK = 64
-_IPAD = bytes(x ^ 0x36 for x in range(256))
-_OPAD = bytes(x ^ 0x5C for x in range(256))
 _HEX_TOKEN_LEN = 64
 
 
 def hmac_tokens(values: pa.Array, key: bytes) -> pa.Array:
     """HMAC-SHA256(key, utf8(value)) as 64 lowercase hex characters; NULL stays NULL.
 
-    Byte for byte ``hmac.digest(key, value, "sha256").hex()``, but the keyed
-    inner and outer SHA-256 states are made once per batch and copied per
-    value, where ``hmac.digest`` derives them again for every value (about 3x
-    the cost). The states live only in this call, like ``hmac.HMAC``'s own.
+    Byte for byte ``hmac.digest(key, value, "sha256").hex()``, with the keyed
+    SHA-256 states made once per batch (see hmac_sha256.py).
     """
-    if len(key) > _BLOCK:
-        key = hashlib.sha256(key).digest()
-    key = key.ljust(_BLOCK, b"\0")
-    new_inner = hashlib.sha256(key.translate(_IPAD)).copy
-    new_outer = hashlib.sha256(key.translate(_OPAD)).copy
-    digests = []
-    append = digests.append
-    for value in utf8_values(values).to_pylist():
-        inner = new_inner()
-        inner.update(value)
-        outer = new_outer()
-        outer.update(inner.digest())
-        append(outer.digest())
-    return string_array(values, binascii.hexlify(b"".join(digests)), _HEX_TOKEN_LEN)
+    digests = hmac_sha256_digests(utf8_values(values).to_pylist(), key)
+    return string_array(values, binascii.hexlify(digests), _HEX_TOKEN_LEN)
 
 
 def legacy_tokens(values: pa.Array, key: bytes) -> pa.Array:

@@ -7,6 +7,8 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cape_udfs.duckdb_functions import register
 from cape_udfs.keys import Keyring, encode_base64url
@@ -59,6 +61,23 @@ def test_uniforms_are_in_range_and_keyed():
     assert sum(x == y for x, y in zip(ua, ub)) == 0  # another key, other draws
     other_salt = keyed_uniforms(entities, key_a, "t", "number").to_pylist()
     assert sum(x == y for x, y in zip(ua, other_salt)) == 0
+
+
+ENTITY_TEXT = st.one_of(st.none(), st.just(""), st.text(max_size=12),
+                       st.sampled_from(["é", "山田", "\U0001F600", "a\x00b", "cust-7"]))
+ENTITIES = st.lists(st.one_of(st.none(), st.lists(ENTITY_TEXT, max_size=4)), max_size=60)
+
+
+@settings(max_examples=200, deadline=None)
+@given(entities=ENTITIES, key=st.binary(min_size=1, max_size=100), cut=st.integers(0, 3),
+       repeat=st.integers(1, 3))
+def test_vectorized_uniforms_equal_the_reference(entities, key, cut, repeat):
+    # Repeated entities (hashed once per batch), NULL lists and values, non-ASCII,
+    # empty lists, keys around the SHA-256 block, and a sliced (offset) array.
+    rows = entities * repeat
+    array = pa.array(rows, pa.list_(pa.string())).slice(cut)
+    expected = [None if e is None else keyed_uniform(key, "salt", "stream", e) for e in rows[cut:]]
+    assert keyed_uniforms(array, key, "salt", "stream").to_pylist() == expected
 
 
 def test_null_entity_list_gives_null_and_empty_key_is_refused():
