@@ -27,6 +27,8 @@ QUERIES = {
     # consistent_by noise: one keyed uniform per entity (here each row its own entity).
     "keyed uniform (consistent_by email)": f"select count(cape_keyed_uniform([email], '{KEY_ID}', 'age', 'number')) "
                                            "from people",
+    "keyed uniform, an entity per 20 rows": f"select count(cape_keyed_uniform(['c' || (id // 20)::varchar], "
+                                            f"'{KEY_ID}', 'age', 'number')) from people",
     "reversible-tokenizer (AES-SIV)": f"select count(cape_reversible_tokenize(email, '{KEY_ID}')) from people",
     # 16-digit card-number-like strings derived from each row (the derivation is native and cheap).
     "format-preserving-encryption (FF1, 16 digits)":
