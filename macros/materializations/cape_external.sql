@@ -12,15 +12,16 @@
 
   A failed run leaves the previous file and view untouched: DuckDB writes the
   new file beside the old one and moves it into place only when the COPY
-  succeeds. Parquet only; csv, json and Python models are handed to dbt-duckdb's
-  own `external`, so a project may route every `external` model here (README).
+  succeeds. Parquet streams; csv and json are handed to dbt-duckdb's own
+  `external`. SQL models only: dbt lets a Python model be submitted only by the
+  materialization itself, so Python models keep `external`.
 -#}
-{% materialization cape_external, adapter='duckdb', supported_languages=['sql', 'python'] %}
+{% materialization cape_external, adapter='duckdb', supported_languages=['sql'] %}
   {%- set location = render(config.get('location', default=external_location(this, config))) -%}
   {%- set rendered_options = render_write_options(config) -%}
   {%- set write_options = adapter.external_write_options(location, rendered_options) -%}
   {%- set format = (config.get('format') or rendered_options.get('format', 'parquet')) | lower -%}
-  {%- if model['language'] != 'sql' or format != 'parquet' or config.get('glue_register') -%}
+  {%- if format != 'parquet' or config.get('glue_register') -%}
     {{ return(dbt.materialization_external_duckdb()) }}
   {%- endif -%}
   {%- if 'preserve_order' not in (rendered_options.keys() | map('lower') | list) -%}

@@ -168,3 +168,15 @@ def test_a_project_can_route_every_external_model_here(make_project):
     run = proj.dbt("run", "--debug")
     assert "share__dbt_tmp" not in run.output and "preserve_order false" in run.output
     assert len(parquet(proj, location)) == 5000
+
+
+def test_a_python_model_is_refused_with_a_clear_error(make_project):
+    proj = make_project()
+    proj.write("models/src.sql", SOURCE)
+    proj.write("models/py_share.py", """
+def model(dbt, session):
+    dbt.config(materialized="cape_external")
+    return dbt.ref("src")
+""")
+    out = proj.dbt("run", expect_ok=False).output
+    assert "cape_external" in out and "python" in out.lower()
