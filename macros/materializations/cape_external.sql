@@ -5,10 +5,11 @@
   DuckDB file and then copies that table to the file: the data is written
   twice and the table's blocks sit in DuckDB's buffer pool, so memory grows
   with the row count. Here the model's query goes straight into
-  `COPY (query) TO location`, with `preserve_order false` unless the model's
-  `options` say otherwise, so memory stays flat however many rows are
-  sanitized. Location, `options`, `format`, the read-back view named after the
-  model, hooks, grants, docs and plugin registration behave as in `external`.
+  `COPY (query) TO location`, with `preserve_order false` (so memory stays flat
+  however many rows are sanitized) unless the query has an `order by` or the
+  model's `options` set `preserve_order`. Location, `options`, `format`, the
+  read-back view named after the model, hooks, grants, docs and plugin
+  registration behave as in `external`.
 
   A failed run leaves the previous file and view untouched: DuckDB writes the
   new file beside the old one and moves it into place only when the COPY
@@ -24,7 +25,9 @@
   {%- if format != 'parquet' or config.get('glue_register') -%}
     {{ return(dbt.materialization_external_duckdb()) }}
   {%- endif -%}
-  {%- if 'preserve_order' not in (rendered_options.keys() | map('lower') | list) -%}
+  {#- Unordered unless asked: an `order by` anywhere in the query, or the option. -#}
+  {%- set ordered = modules.re.search('order\\s+by', compiled_code, modules.re.IGNORECASE) -%}
+  {%- if not ordered and 'preserve_order' not in (rendered_options.keys() | map('lower') | list) -%}
     {%- set write_options = write_options ~ ', preserve_order false' -%}
   {%- endif -%}
   {%- set read_location = adapter.external_read_location(location, rendered_options) -%}

@@ -52,6 +52,9 @@ def built(tmp_path_factory):
         "streamed": external(proj, "streamed", "cape_external"),
         "ordered": external(proj, "ordered", "cape_external", ", options={'preserve_order': 'true'}"),
     }
+    files["sorted"] = proj.root / "exports" / "sorted.parquet"
+    proj.write("models/sorted.sql", "{{ config(materialized='cape_external', location='" + str(files["sorted"])
+               + "') }}\nselect * from {{ ref('streamed') }}\norder  BY\n amount desc, id")
     for name, materialization in (("stock_parts", "external"), ("streamed_parts", "cape_external")):
         proj.write(f"models/{name}.sql",
                    f"{{{{ config(materialized='{materialization}', location='{proj.root / 'exports' / name}', "
@@ -95,6 +98,9 @@ def test_no_intermediate_table_and_insertion_order_only_on_request(built):
     assert "preserve_order false" in log
     ids = [row[0] for row in proj.sql(f"select id from read_parquet('{files['ordered']}')")]
     assert ids == sorted(ids)
+    # A query with ORDER BY keeps its order (DuckDB would drop it under preserve_order false).
+    rows = proj.sql(f"select amount, id from read_parquet('{files['sorted']}')")
+    assert len(rows) == 5000 and rows == sorted(rows, key=lambda r: (-r[0], r[1]))
 
 
 def test_audit_trail_records_streamed_models(built):
