@@ -162,3 +162,20 @@ def test_validate_rejects_unknown_argument():
 
 def test_output_type():
     assert ReversibleTokenizer().output_type("VARCHAR(10)", {}) == "VARCHAR"
+
+
+def test_a_batch_that_disagrees_with_aessiv_is_refused(monkeypatch):
+    # The run-time spot check: if the batched construction ever produced other
+    # bytes than cryptography's AESSIV for a batch's first value, no tokens are written.
+    from cape_udfs.errors import CapeError
+    from cape_udfs.transforms import reversible_tokenizer as rt
+
+    key = bytes(range(32))
+    values = pa.array(["alice@example.com", "bob@example.com"])
+    good = siv_tokens(values, key).to_pylist()
+    assert good[0] == AESSIV(key).encrypt(b"alice@example.com", None).hex()
+    real = rt._siv_encrypt_batch
+    monkeypatch.setattr(rt, "_siv_encrypt_batch", lambda *a: real(*a) ^ 1)
+    with pytest.raises(CapeError, match="disagrees with cryptography's AESSIV") as err:
+        siv_tokens(values, key)
+    assert "alice" not in str(err.value) and key.hex() not in str(err.value)
