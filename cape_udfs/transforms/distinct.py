@@ -1,10 +1,11 @@
 """Run a per-row keyed transform once per distinct value of a batch.
 
 The columns that get tokenized repeat: a customer's email on each of their
-visits, a country on every row. HMAC tokens and AES-SIV decryption cost a
-Python call per value, and both are pure functions of (key, value), so a batch
-can be dictionary-encoded (Arrow, in C++), transformed on its distinct values
-and spread back with ``take``: same output, byte for byte, NULLs included.
+visits, a country on every row. HMAC tokens, keyed uniforms (consistent_by
+entities) and AES-SIV decryption cost a Python call per value, and each is a
+pure function of (key, value), so a batch can be dictionary-encoded (Arrow, in
+C++), transformed on its distinct values and spread back with ``take``: same
+output, byte for byte, NULLs included.
 
 Encoding costs about 6% of the tokenizer on a batch of all-distinct values, so
 after a batch that was mostly distinct the next ``skip`` batches go straight
