@@ -35,7 +35,7 @@
   {%- set selects = [] -%}
   {%- for entry in entries -%}{%- do selects.append(cape._audit_row_select(entry)) -%}{%- endfor -%}
   {%- set columns = [] -%}
-  {%- for name, _ in cape._audit_columns() -%}{%- do columns.append(adapter.quote(name)) -%}{%- endfor -%}
+  {%- for name, _ in cape._audit_columns() -%}{%- do columns.append(cape._quote_identifier(name)) -%}{%- endfor -%}
   {%- call statement('cape_write_audit') -%}
 insert into {{ audit }} ({{ columns | join(', ') }})
 {{ selects | join('\nunion all\n') }}
@@ -90,7 +90,7 @@ insert into {{ audit }} ({{ columns | join(', ') }})
   {%- if existing is none -%}
     {%- do adapter.create_schema(audit) -%}
     {%- set defs = [] -%}
-    {%- for name, type in cape._audit_columns() -%}{%- do defs.append(adapter.quote(name) ~ ' ' ~ type) -%}{%- endfor -%}
+    {%- for name, type in cape._audit_columns() -%}{%- do defs.append(cape._quote_identifier(name) ~ ' ' ~ type) -%}{%- endfor -%}
     {%- call statement('cape_create_audit') -%}
 create table if not exists {{ audit }} (
   {{ defs | join(',\n  ') }}

@@ -16,7 +16,7 @@
     {{ exceptions.raise_compiler_error("cape." ~ test_name ~ ": " ~ argument ~ " must be a non-empty list of column names, got " ~ (value | string)) }}
   {%- endif -%}
   {%- set quoted = [] -%}
-  {%- for name in value -%}{%- do quoted.append(adapter.quote(name)) -%}{%- endfor -%}
+  {%- for name in value -%}{%- do quoted.append(cape._quote_identifier(name)) -%}{%- endfor -%}
   {{ return(quoted) }}
 {%- endmacro %}
 

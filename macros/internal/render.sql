@@ -12,7 +12,7 @@
     {%- for step in column.steps -%}
       {%- set ns.expr = cape[step.macro](ns.expr, step, row_expr) | trim -%}
     {%- endfor -%}
-    {%- do items.append(ns.expr ~ ' as ' ~ adapter.quote(column.name)) -%}
+    {%- do items.append(ns.expr ~ ' as ' ~ cape._quote_identifier(column.name)) -%}
   {%- endfor -%}
   {{ return(items | join(',\n  ')) }}
 {%- endmacro %}
@@ -27,7 +27,7 @@
 {%- endmacro %}
 
 {% macro _column_ref(name, alias=none) -%}
-  {{ return((alias ~ '.' if alias else '') ~ adapter.quote(name)) }}
+  {{ return((alias ~ '.' if alias else '') ~ cape._quote_identifier(name)) }}
 {%- endmacro %}
 
 {% macro _sql_string(text) -%}

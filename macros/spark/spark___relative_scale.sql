@@ -3,7 +3,7 @@
     window) for column-level macros. -#}
 {% macro spark___relative_scale(expr, step) -%}
   {%- if step.relation is defined and step.relation is not none -%}
-    {{ return('((select stddev_samp(' ~ adapter.quote(step.column) ~ ') from ' ~ step.relation ~ ') * ' ~ step.args.relative_scale ~ ')') }}
+    {{ return('((select stddev_samp(' ~ cape._quote_identifier(step.column) ~ ') from ' ~ step.relation ~ ') * ' ~ step.args.relative_scale ~ ')') }}
   {%- endif -%}
   {{ return('(stddev_samp(' ~ expr ~ ') over () * ' ~ step.args.relative_scale ~ ')') }}
 {%- endmacro %}

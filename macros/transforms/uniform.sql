@@ -36,14 +36,14 @@
 {% macro default___entity_list(step, row) -%}
   {%- set items = [] -%}
   {%- if step.entity is defined and step.entity is not none -%}
-    {%- set head = adapter.quote(step.row_head) -%}
+    {%- set head = cape._quote_identifier(step.row_head) -%}
     {%- set at = row.find(head) -%}
     {%- if at < 0 -%}
       {{ exceptions.raise_compiler_error("cape: cannot find column " ~ step.row_head ~ " in the row of " ~ step.column) }}
     {%- endif -%}
     {%- set prefix = row[:at] -%}
     {%- for part in step.entity -%}
-      {%- do items.append(cape._canonical_text(prefix ~ adapter.quote(part.column), part.family)) -%}
+      {%- do items.append(cape._canonical_text(prefix ~ cape._quote_identifier(part.column), part.family)) -%}
     {%- endfor -%}
   {%- else -%}
     {%- for part in step.args.consistent_by -%}
