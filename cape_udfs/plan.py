@@ -6,10 +6,12 @@ ids), so the dbt macros can render it into SQL for any engine.
 from __future__ import annotations
 
 import difflib
+import re
 
 from cape_udfs import types as t
+from cape_udfs.conditions import checked_condition
 from cape_udfs.errors import KeyResolutionError, PolicyError
-from cape_udfs.keys import KeyRef, Keyring
+from cape_udfs.keys import MIN_KEY_BYTES, WEAK_KEY_WARNING, KeyRef, Keyring
 from cape_udfs.policy import Policy
 
 
@@ -29,6 +31,21 @@ def _missing(name: str, columns: list[str], relation: str) -> str:
     hint = f"; did you mean '{close[0]}'?" if close else ""
     shown = ", ".join(columns[:50]) + (" ..." if len(columns) > 50 else "")
     return f"column '{name}' is not in {relation}{hint} (columns: {shown})"
+
+
+# Control characters (NUL, newline, escape, ...) in a column name: no engine
+# needs them, and some tools cut or reinterpret a name at one.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def check_column_names(names: list[str], relation: str) -> None:
+    """Refuse a relation whose column names hold control characters, naming the
+    column by its position (the name itself may be what an attacker wrote)."""
+    for position, name in enumerate(names, start=1):
+        if not name or _CONTROL.search(name):
+            what = "an empty name" if not name else "a control character (NUL, newline, ...) in its name"
+            raise PolicyError(f"column {position} of {relation} has {what}; rename it upstream "
+                              "(cape renders every column name into SQL)", field="columns")
 
 
 def make_step(tr, args: dict, key: KeyRef | None, column: str, in_type: str | None,
@@ -99,19 +116,24 @@ def build_plan(policy: Policy, columns: list[tuple[str, str]], keyring: Keyring,
     """
     options = options or {}
     names = [c for c, _ in columns]
+    try:
+        check_column_names(names, relation)
+    except PolicyError as exc:
+        raise exc.located(path=policy.path) from None
     types = dict(columns)
     steps: dict[str, list] = {c: [] for c in names}
     current = dict(types)
     dropped: dict[str, str] = {}
     row_filters: list[str] = []
     applied: list[list[str]] = []
+    warnings = key_warnings(policy)
 
     for rule in policy.rules:
         for action in rule.actions:
             tr = action.transform
             try:
                 if tr.name == "row-redact":
-                    row_filters.append(action.args["condition"])
+                    row_filters.append(checked_condition(action.args["condition"], options.get("engine")))
                     applied.append([rule.column, tr.name])
                     continue
                 if tr.name == "column-redact":
@@ -146,4 +168,14 @@ def build_plan(policy: Policy, columns: list[tuple[str, str]], keyring: Keyring,
         "columns": [{"name": c, "type": current[c], "steps": steps[c]} for c in names if c not in dropped],
         "row_filters": row_filters,
         "applied": applied,
+        "warnings": warnings,
     }
+
+
+def key_warnings(policy: Policy) -> list[str]:
+    """One warning per action whose inline key is shorter than MIN_KEY_BYTES
+    (only Cape's plain-string keys can be: every other form is refused)."""
+    return [f"policy {policy.path}, {action.where}: {WEAK_KEY_WARNING}"
+            for rule in policy.rules for action in rule.actions
+            if action.key is not None and action.key.inline is not None
+            and action.transform.needs_key(action.args) and len(action.key.inline) < MIN_KEY_BYTES]

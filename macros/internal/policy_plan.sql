@@ -21,6 +21,7 @@
       'columns': pairs,
       'relation': relation | string,
       'options': {
+          'engine': adapter.type(),
           'tokenizer_algorithm': meta.get('cape_tokenizer_algorithm') or var('cape_tokenizer_algorithm', none),
       },
   } -%}
@@ -29,6 +30,9 @@
   {%- if not response.ok -%}
     {{ exceptions.raise_compiler_error("cape: " ~ response.error) }}
   {%- endif -%}
+  {%- for warning in response.plan.warnings or [] -%}
+    {%- do exceptions.warn("cape: " ~ warning) -%}
+  {%- endfor -%}
   {{ return(response.plan) }}
 {%- endmacro %}
 

@@ -251,7 +251,7 @@ def test_row_redact_conditions_are_collected():
               - transform: {type: tokenizer}
               - transform: {type: row-redact, condition: "email is null"}
     """, COLUMNS)
-    assert plan["row_filters"] == ["id < 0", "email is null"]
+    assert plan["row_filters"] == ["(id < 0\n)", "(email is null\n)"]
     assert _steps(plan, "id") == []  # row-redact is not a column step
     assert [s["transform"] for s in _steps(plan, "email")] == ["tokenizer"]
     assert ["id", "row-redact"] in plan["applied"]
@@ -367,7 +367,8 @@ KEYED_POLICY = f"""
 
 
 def test_plan_json_never_contains_key_bytes():
-    ring = _ring({"ID_KEY": encode_base64url(ENV_RAW)}, named={"team": {"value": encode_base64url(NAMED_RAW)}})
+    ring = _ring({"ID_KEY": encode_base64url(ENV_RAW), "TEAM_KEY": encode_base64url(NAMED_RAW)},
+                 named={"team": {"env": "TEAM_KEY"}})
     plan = build_plan(_policy(KEYED_POLICY), COLUMNS, ring)
     text = json.dumps(plan)
     for raw in (INLINE_RAW, SECRET_RAW, ENV_RAW, NAMED_RAW, DEFAULT_RAW):
