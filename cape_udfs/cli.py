@@ -6,6 +6,7 @@ import sys
 
 from cape_udfs.errors import CapeError
 from cape_udfs.keys import KEYRING, generate_key
+from cape_udfs.plan import key_warnings
 from cape_udfs.policy import read_policy_file
 from cape_udfs.report import add_subparser as add_report_subparser
 
@@ -34,6 +35,8 @@ def _validate(args) -> int:
             failed += 1
             print(f"error: {exc}", file=sys.stderr)
             continue
+        for warning in key_warnings(policy):
+            print(f"warning: {warning}", file=sys.stderr)
         steps = sum(len(r.actions) for r in policy.rules)
         print(f"ok: {path} (label '{policy.label}', {len(policy.rules)} rules, {steps} actions)")
     return 1 if failed else 0

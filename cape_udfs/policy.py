@@ -9,6 +9,7 @@ PolicyError naming the file, the rule and the field.
 from __future__ import annotations
 
 import copy
+import difflib
 import hashlib
 import json
 import os
@@ -124,12 +125,21 @@ def parse_policy(text: str, path: str = "<policy>") -> Policy:
         raise exc.located(path=path) from None
 
 
+NOT_A_POLICY = "not a cape policy (expected a mapping with 'label', 'version' and 'rules')"
+
+
 def _build(doc, path: str) -> Policy:
-    if not isinstance(doc, dict):
-        raise PolicyError("a policy must be a mapping with 'label', 'version' and 'rules'")
+    # A file that is not a policy is refused without naming anything in it: a
+    # function that plans any path must not echo another file's first key.
+    if not isinstance(doc, dict) or "rules" not in doc:
+        raise PolicyError(NOT_A_POLICY)
     for key in doc:
         if key not in TOP_LEVEL:
-            raise PolicyError(f"unknown top-level field (allowed: {', '.join(TOP_LEVEL)})", field=str(key)[:60])
+            close = difflib.get_close_matches(str(key), TOP_LEVEL, n=1, cutoff=0.75) if isinstance(key, str) else []
+            if not close:
+                raise PolicyError(NOT_A_POLICY + f"; unknown top-level field (allowed: {', '.join(TOP_LEVEL)})")
+            raise PolicyError(f"unknown top-level field; did you mean '{close[0]}'? "
+                              f"(allowed: {', '.join(TOP_LEVEL)})", field=str(key)[:60])
     version = doc.get("version", 1)
     if isinstance(version, bool) or version not in (1, "1"):
         raise PolicyError("expected version 1", field="version")
@@ -266,11 +276,21 @@ def inline_key_id(path: str, origin: str) -> str:
     return f"policy:{quote(path, safe='/')}#{origin}"
 
 
+def policy_path_of_key_id(key_id: str, project_dir: str | None) -> Path | None:
+    """The policy file a ``policy:`` key id names, or None for another id."""
+    if not key_id.startswith("policy:") or "#" not in key_id:
+        return None
+    return resolve_policy_path(unquote(key_id[len("policy:"):].rpartition("#")[0]), project_dir)
+
+
 def find_inline_key(key_id: str, project_dir: str | None) -> bytes | None:
     """The inline key a ``policy:`` key id points at, read again from its policy
     (relative paths are taken from ``project_dir``); None if there is none."""
     path = unquote(key_id[len("policy:"):].rpartition("#")[0])
-    policy = read_policy_file(resolve_policy_path(path, project_dir), display=path)
+    try:
+        policy = read_policy_file(resolve_policy_path(path, project_dir), display=path)
+    except PolicyError:
+        return None
     for rule in policy.rules:
         for action in rule.actions:
             if action.key is not None and action.key.key_id == key_id:

@@ -37,10 +37,11 @@ def scan(blobs: dict[str, bytes], secrets: dict[str, bytes]) -> list[str]:
 
 
 def test_no_key_material_anywhere(make_project):
+    # The named key lives in a DBT_ENV_SECRET_ variable, as the docs advise.
     proj = make_project(env={"PARTNER_KEY": encode_base64url(ENV_KEY),
-                             "CUSTOMERS_KEY": encode_base64url(NAMED_KEY),
+                             "DBT_ENV_SECRET_CUSTOMERS_KEY": encode_base64url(NAMED_KEY),
                              "CAPE_DEFAULT_KEY": DEFAULT_KEY_B64},
-                        plugin_config={"keys": {"customers": {"env": "CUSTOMERS_KEY"}}})
+                        plugin_config={"keys": {"customers": {"secret_env": "CUSTOMERS_KEY"}}})
     proj.write("seeds/raw.csv", "id,a,b,c,d,e\n1,x,y,z,w,v\n2,,q,r,s,t\n")
     proj.write("seeds/raw.yml", """
         version: 2
@@ -78,6 +79,7 @@ def test_no_key_material_anywhere(make_project):
             actions: [{{transform: {{type: reversible-tokenizer, key: "{PLAIN_KEY}"}}}}]
     """)
     outputs = {}
+    outputs["debug"] = proj.dbt("debug").output
     outputs["build"] = proj.dbt("build", "--exclude", "bad").output
     outputs["run --debug"] = proj.dbt("--debug", "run", "--exclude", "bad").output
     outputs["compile"] = proj.dbt("compile", "--exclude", "bad").output

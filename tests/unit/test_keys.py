@@ -194,14 +194,15 @@ def test_keyring_repr_hides_bytes():
     env_raw = b"\x10\x20\x30\x40" * 8
     named_raw = b"\x55\x66\x77\x88" * 8
     environ = {"K_ENV": encode_base64url(env_raw)}
-    ring = Keyring({"n_val": {"value": encode_base64url(named_raw)}, "n_env": {"env": "K_ENV"}}, environ=environ)
+    environ["N_VAL"] = encode_base64url(named_raw)
+    ring = Keyring({"n_val": {"env": "N_VAL"}, "n_env": {"env": "K_ENV"}}, environ=environ)
     inline = parse_key_ref({"type": "secret", "value": B64_BARE}, origin=ORIGIN)
     for ref in (inline, parse_key_ref({"type": "env", "name": "K_ENV"}, origin=ORIGIN),
                 parse_key_ref({"type": "named", "name": "n_val"}, origin=ORIGIN),
                 parse_key_ref({"type": "named", "name": "n_env"}, origin=ORIGIN)):
         ring.resolve(ref)
     text = repr(ring) + str(ring)
-    assert_no_key(text, RAW, env_raw, named_raw, B64_BARE, environ["K_ENV"])
+    assert_no_key(text, RAW, env_raw, named_raw, B64_BARE, environ["K_ENV"], environ["N_VAL"])
     assert "named:n_val" in text and "env:K_ENV" in text  # ids are fine to show
 
 
@@ -243,7 +244,7 @@ def test_missing_env_var_names_the_variable(environ):
 
 def test_missing_default_key_suggests_keygen():
     ring = Keyring(environ={})
-    with pytest.raises(KeyResolutionError, match=r"CAPE_DEFAULT_KEY is not set \(run `cape-udfs keygen`"):
+    with pytest.raises(KeyResolutionError, match=r"CAPE_DEFAULT_KEY is not set \(nor DBT_ENV_SECRET_CAPE_DEFAULT_KEY; run `cape-udfs keygen`"):
         ring.resolve(parse_key_ref(None, origin=ORIGIN))
 
 
@@ -269,14 +270,23 @@ def test_keyring_does_not_read_os_environ_when_given_one(monkeypatch):
         ring.resolve(parse_key_ref({"type": "env", "name": "MY_KEY"}, origin=ORIGIN))
 
 
-def test_named_key_with_value():
-    ring = Keyring({"pii": {"value": B64_BARE}}, environ={})
-    assert ring.get(ring.resolve(parse_key_ref({"type": "named", "name": "pii"}, origin=ORIGIN))) == RAW
+def test_named_key_with_value_is_refused_without_echoing_it():
+    """dbt debug prints the plugin config: key bytes must not be written there."""
+    with pytest.raises(KeyResolutionError, match=r"DBT_ENV_SECRET_PII and write \{secret_env: PII\}") as info:
+        Keyring({"pii": {"value": B64_BARE}}, environ={})
+    assert B64_BARE not in str(info.value) and B64_BARE not in repr(info.value)
 
 
 def test_named_key_with_env():
     ring = Keyring({"pii": {"env": "PII_KEY"}}, environ={"PII_KEY": B64_PADDED})
     assert ring.get(ring.resolve(parse_key_ref({"type": "named", "name": "pii"}, origin=ORIGIN))) == RAW
+
+
+def test_named_key_with_secret_env():
+    ring = Keyring({"pii": {"secret_env": "PII"}}, environ={"DBT_ENV_SECRET_PII": B64_PADDED})
+    assert ring.get("named:pii") == RAW
+    ring = Keyring({"pii": {"secret_env": "DBT_ENV_SECRET_PII"}}, environ={"DBT_ENV_SECRET_PII": B64_PADDED})
+    assert ring.get("named:pii") == RAW  # the prefix is not doubled
 
 
 def test_named_key_with_env_unset_names_the_variable():
@@ -286,8 +296,8 @@ def test_named_key_with_env_unset_names_the_variable():
 
 
 def test_named_key_with_bad_value_does_not_echo_it():
-    ring = Keyring({"pii": {"value": "S3cr3t+Value/xyz"}}, environ={})
-    with pytest.raises(KeyResolutionError, match="plugin config key 'pii' is not valid base64url") as info:
+    ring = Keyring({"pii": {"env": "PII_KEY"}}, environ={"PII_KEY": "S3cr3t+Value/xyz"})
+    with pytest.raises(KeyResolutionError, match="PII_KEY .plugin config key 'pii'. is not valid base64url") as info:
         ring.resolve(parse_key_ref({"type": "named", "name": "pii"}, origin=ORIGIN))
     assert "S3cr3t" not in str(info.value)
 
@@ -296,7 +306,7 @@ def test_named_key_with_bad_value_does_not_echo_it():
     "declared, listed",
     [
         ({}, "declared: none"),  # nothing declared
-        ({"beta": {"value": B64_BARE}, "alpha": {"env": "A"}}, "declared: alpha, beta"),  # sorted list
+        ({"beta": {"env": "B"}, "alpha": {"env": "A"}}, "declared: alpha, beta"),  # sorted list
     ],
 )
 def test_undeclared_named_key_lists_declared_names(declared, listed):
@@ -308,7 +318,7 @@ def test_undeclared_named_key_lists_declared_names(declared, listed):
 
 def test_declared_names():
     ring = Keyring({"b": {"env": "B"}}, environ={})
-    ring.declare({"a": {"value": B64_BARE}})
+    ring.declare({"a": {"env": "A"}})
     assert ring.declared_names == ["a", "b"]
 
 
@@ -318,7 +328,10 @@ def test_declared_names():
         (["pii"], "must be a mapping"),  # a list, not a mapping
         ({"pii": B64_BARE}, "plugin config key 'pii' must be"),  # bare value instead of {value: ...}
         ({"pii": {}}, "plugin config key 'pii' must be"),  # empty spec
-        ({"pii": {"env": "A", "value": B64_BARE}}, "plugin config key 'pii' must be"),  # both forms
+        ({"pii": {"env": "A", "value": B64_BARE}}, "plugin config key 'pii': {value: ...} is not accepted"),
+        ({"pii": {"value": B64_BARE}}, "plugin config key 'pii': {value: ...} is not accepted"),  # key bytes
+        ({"pii": {"env": "1BAD"}}, "plugin config key 'pii' must be"),  # not a variable name
+        ({"pii": {"env": None}}, "write {secret_env: X}"),  # what dbt makes of env: DBT_ENV_SECRET_...
         ({"pii": {"vault": "x"}}, "plugin config key 'pii' must be"),  # unknown form
     ],
 )
@@ -328,20 +341,63 @@ def test_declare_errors(named, fragment):
     assert B64_BARE not in str(info.value)
 
 
-def test_get_resolves_env_ids_lazily():
-    """SQL compiled in one process runs in another: env ids resolve on first use."""
-    ring = Keyring(environ={"LATE": B64_BARE})
-    assert ring.get("env:LATE") == RAW
+def test_get_resolves_the_default_key_lazily():
+    """SQL compiled in one process runs in another: the default key resolves on first use."""
+    ring = Keyring(environ={DEFAULT_KEY_ENV: B64_BARE})
+    assert ring.get(f"env:{DEFAULT_KEY_ENV}") == RAW
 
 
 def test_get_resolves_named_ids_lazily():
-    ring = Keyring({"pii": {"value": B64_BARE}}, environ={})
+    ring = Keyring({"pii": {"env": "PII_KEY"}}, environ={"PII_KEY": B64_BARE})
     assert ring.get("named:pii") == RAW
 
 
-def test_get_unknown_kind_of_id():
-    with pytest.raises(KeyResolutionError, match="key id 'bogus:x' is not one cape hands out"):
-        Keyring(environ={}).get("bogus:x")
+@pytest.mark.parametrize("key_id", [
+    "env:LATE",  # any environment variable: an HMAC oracle keyed by it
+    "env:HOME",
+    "bogus:x",  # no such kind
+    "named:undeclared",  # not declared: resolves as an error naming the declared ones
+])
+def test_get_refuses_ids_it_did_not_hand_out(key_id):
+    ring = Keyring(environ={"LATE": B64_BARE, "HOME": B64_BARE})
+    with pytest.raises(KeyResolutionError) as info:
+        ring.get(key_id)
+    assert B64_BARE not in str(info.value)
+
+
+def test_get_env_id_after_a_plan_resolved_it():
+    ring = Keyring(environ={"LATE": B64_BARE})
+    ring.resolve(parse_key_ref({"type": "env", "name": "LATE"}, origin=ORIGIN))
+    assert ring.get("env:LATE") == RAW
+
+
+def test_default_key_from_dbt_secret_variable():
+    ring = Keyring(environ={"DBT_ENV_SECRET_CAPE_DEFAULT_KEY": B64_BARE})
+    assert ring.get(f"env:{DEFAULT_KEY_ENV}") == RAW
+    both = Keyring(environ={"DBT_ENV_SECRET_CAPE_DEFAULT_KEY": B64_BARE, DEFAULT_KEY_ENV: generate_key()})
+    with pytest.raises(KeyResolutionError, match="both set and differ") as info:
+        both.get(f"env:{DEFAULT_KEY_ENV}")
+    assert B64_BARE not in str(info.value)
+
+
+@pytest.mark.parametrize("nbytes", [1, 8, 15])
+def test_short_keys_are_refused_from_env_named_secret_and_default(nbytes):
+    short = encode_base64url(bytes(range(nbytes)))
+    env = {"SHORT": short, DEFAULT_KEY_ENV: short}
+    for ref in (parse_key_ref({"type": "env", "name": "SHORT"}, origin=ORIGIN),
+                parse_key_ref({"type": "named", "name": "n"}, origin=ORIGIN),
+                parse_key_ref(None, origin=ORIGIN)):
+        with pytest.raises(KeyResolutionError, match="shorter than 16 bytes") as info:
+            Keyring({"n": {"env": "SHORT"}}, environ=env).resolve(ref)
+        assert short not in str(info.value)
+    with pytest.raises(KeyResolutionError, match="shorter than 16 bytes"):
+        parse_key_ref({"type": "secret", "value": short}, origin=ORIGIN)
+
+
+def test_sixteen_byte_keys_are_enough_and_short_plain_strings_stay_accepted():
+    ring = Keyring(environ={"OK": encode_base64url(bytes(16))})
+    assert ring.get(ring.resolve(parse_key_ref({"type": "env", "name": "OK"}, origin=ORIGIN))) == bytes(16)
+    assert parse_key_ref("short", origin=ORIGIN).inline == b"short"  # Cape's form: a warning at plan time
 
 
 def test_get_policy_id_reloads_the_policy_file(tmp_path):
@@ -356,7 +412,7 @@ def test_get_policy_id_reloads_the_policy_file(tmp_path):
 def test_get_policy_id_the_policy_does_not_define(tmp_path):
     (tmp_path / "p.yml").write_text("rules:\n  - match: {name: c}\n    actions: [drop]\n")
     ring = Keyring(environ={}, project_dir=str(tmp_path))
-    with pytest.raises(KeyResolutionError, match="key id 'policy:p.yml#r1.a1' is not loaded and its policy does not define it"):
+    with pytest.raises(KeyResolutionError, match="key id 'policy:p.yml#r1.a1' is not loaded, and is not a key of a cape policy"):
         ring.get("policy:p.yml#r1.a1")
 
 
@@ -366,9 +422,30 @@ def test_get_policy_id_whose_file_is_missing(tmp_path):
         ring.get("policy:p.yml#r1.a1")
 
 
-def test_get_lazy_env_missing():
-    with pytest.raises(KeyResolutionError, match="environment variable NOPE is not set"):
-        Keyring(environ={}).get("env:NOPE")
+@pytest.mark.parametrize("write, key_id", [
+    # A YAML file that is not a policy: its first key must not come back.
+    ("outside/secrets.yml", "policy:{outside}/secrets.yml#r1.a1"),
+    ("proj/secrets.yml", "policy:secrets.yml#r1.a1"),
+    # A real policy, but outside the project directory.
+    ("outside/p.yml", "policy:{outside}/p.yml#r1.a1"),
+    ("outside/p.yml", "policy:../outside/p.yml#r1.a1"),
+])
+def test_get_policy_id_is_no_file_oracle(tmp_path, write, key_id):
+    (tmp_path / "proj").mkdir()
+    (tmp_path / "outside").mkdir()
+    secret_yaml = "aws_secret_access_key: wJalrXUtnFEMI-K7MDENG\n"
+    policy = ("rules:\n  - match: {name: c}\n    actions:\n"
+              "      - transform: {type: tokenizer, key: {type: secret, value: %s}}\n" % B64_BARE)
+    (tmp_path / write).write_text(policy if write.endswith("p.yml") else secret_yaml)
+    ring = Keyring(environ={}, project_dir=str(tmp_path / "proj"))
+    with pytest.raises(KeyResolutionError) as info:
+        ring.get(key_id.format(outside=tmp_path / "outside"))
+    assert "wJalrXUtnFEMI" not in str(info.value) and "aws_secret" not in str(info.value)
+
+
+def test_get_lazy_default_missing():
+    with pytest.raises(KeyResolutionError, match="environment variable CAPE_DEFAULT_KEY is not set"):
+        Keyring(environ={}).get(f"env:{DEFAULT_KEY_ENV}")
 
 
 def test_keyref_equality_ignores_inline_bytes_but_repr_is_stable():

@@ -231,7 +231,7 @@ def test_every_key_form(key, key_id):
 
 
 def test_named_key():
-    ring = Keyring({"noise": {"value": encode_base64url(b"m" * 32)}}, environ={})
+    ring = Keyring({"noise": {"env": "NOISE_KEY"}}, environ={"NOISE_KEY": encode_base64url(b"m" * 32)})
     step = _step("born", "{type: date-perturbation, frequency: day, min: -1, max: 1, consistent_by: id, "
                          "key: {type: named, name: noise}}", ring)
     assert step["key_id"] == "named:noise"

@@ -90,7 +90,7 @@ def test_null_entity_list_gives_null_and_empty_key_is_refused():
 def con():
     raw = bytes(range(32))
     c = duckdb.connect()
-    register(c, Keyring({"k": {"value": encode_base64url(raw)}}, environ={}))
+    register(c, Keyring({"k": {"env": "K_KEY"}}, environ={"K_KEY": encode_base64url(raw)}))
     yield c, raw
     c.close()
 

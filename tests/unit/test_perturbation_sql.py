@@ -19,8 +19,9 @@ if not hasattr(macro_sql._Adapter, "quote"):  # the renderer needs what our macr
 
 CAPE = macro_sql.load("transforms/uniform.sql", "transforms/noise.sql",
                       "transforms/render_numeric_perturbation.sql", "transforms/render_date_perturbation.sql")
-RING = Keyring({"k": {"value": encode_base64url(bytes(range(32)))}},
-               environ={"CAPE_DEFAULT_KEY": encode_base64url(bytes(range(32, 64)))})
+RING = Keyring({"k": {"env": "K_KEY"}},
+               environ={"K_KEY": encode_base64url(bytes(range(32))),
+                        "CAPE_DEFAULT_KEY": encode_base64url(bytes(range(32, 64)))})
 COLUMNS = [("id", "INTEGER"), ("x", "DOUBLE"), ("n", "INTEGER"), ("d", "DATE")]
 
 
