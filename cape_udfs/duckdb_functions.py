@@ -13,6 +13,7 @@ import json
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from cape_udfs import audit_seal
 from cape_udfs.errors import CapeError, PolicyError
 from cape_udfs.keys import KEYRING, Keyring, parse_key_ref
 from cape_udfs.plan import build_plan, make_step
@@ -56,8 +57,13 @@ def plan_request(request_json: str, keyring: Keyring = KEYRING) -> str:
         path = resolve_policy_path(policy_path, request.get("project_dir"))
         policy = read_policy_file(path, display=policy_path)
         columns = [(str(n), str(ty)) for n, ty in request["columns"]]
-        plan = build_plan(policy, columns, keyring, relation=request.get("relation") or "the relation",
-                          options=request.get("options") or {})
+        relation = request.get("relation") or "the relation"
+        plan = build_plan(policy, columns, keyring, relation=relation, options=request.get("options") or {})
+        audit = request.get("audit")
+        if isinstance(audit, dict):
+            plan["seal"] = audit_seal.seal({**audit, "relation": relation, "label": plan["label"],
+                                            "path": plan["path"], "digest": plan["digest"],
+                                            "applied": plan["applied"]})
         return json.dumps({"ok": True, "plan": plan})
     except CapeError as exc:
         return json.dumps({"ok": False, "error": str(exc)})
@@ -147,6 +153,7 @@ def make_functions(keyring: Keyring = KEYRING):
         ("cape_token_reverse", token_reverse, ["VARCHAR", "VARCHAR", "VARCHAR"], "VARCHAR", "arrow"),
         ("cape_plan", plan, ["VARCHAR"], "VARCHAR", "native"),
         ("cape_column_step", column_step, ["VARCHAR"], "VARCHAR", "native"),
+        ("cape_audit_verify", audit_seal.verify_request, ["VARCHAR"], "BOOLEAN", "native"),
         ("cape_keyed_uniform", keyed_uniform, ["VARCHAR[]", "VARCHAR", "VARCHAR", "VARCHAR"], "DOUBLE", "arrow"),
         ("cape_fpe_encrypt", fpe(fpe_encrypt, "cape_fpe_encrypt"), ["VARCHAR"] * 6, "VARCHAR", "arrow"),
         ("cape_fpe_decrypt", fpe(fpe_decrypt, "cape_fpe_decrypt"), ["VARCHAR"] * 6, "VARCHAR", "arrow"),
@@ -161,4 +168,4 @@ def register(conn, keyring: Keyring = KEYRING) -> None:
         except Exception:  # not registered yet  # noqa: BLE001
             pass
         conn.create_function(name, fn, params, returns, type=kind,
-                             null_handling="special", side_effects=name in ("cape_plan", "cape_column_step"))
+                             null_handling="special", side_effects=name in ("cape_plan", "cape_column_step", "cape_audit_verify"))

@@ -74,13 +74,32 @@ insert into {{ audit }} ({{ columns | join(', ') }})
     {%- if result.status == 'success' and node.resource_type == 'model' and prefix in (node.compiled_code or '') -%}
       {%- for part in node.compiled_code.split(prefix)[1:] -%}
         {%- set marker = fromjson(part.split(' */')[0]) -%}
-        {%- if marker is mapping and marker.get('model') == node.unique_id -%}
+        {%- if marker is mapping and marker.get('model') == node.unique_id
+              and cape._audit_marker_verified(marker, part.split(' */', 1)[1] if ' */' in part else '') -%}
           {%- do entries.append({'marker': marker, 'node': node, 'timing': result.timing}) -%}
         {%- endif -%}
       {%- endfor -%}
     {%- endif -%}
   {%- endfor -%}
   {{ return(entries) }}
+{%- endmacro %}
+
+{#- A marker counts when the SELECT apply_policy rendered follows it unchanged
+    and its seal verifies in this process for this invocation (cape_audit_verify,
+    DuckDB). Anything else (a marker copied from an earlier run or another model,
+    a marker over other SQL) is logged and skipped. -#}
+{% macro _audit_marker_verified(marker, rest) -%}
+  {%- set length = marker.get('body_length') -%}
+  {%- set body = rest[1:1 + length] if length is number and rest[:1] == '\n' else none -%}
+  {%- set ok = body is not none and local_md5(body) == marker.get('body_md5') -%}
+  {%- if ok -%}
+    {%- set request = {'facts': cape._audit_facts(marker), 'seal': marker.get('seal')} -%}
+    {%- set ok = run_query("select cape_audit_verify(" ~ cape._sql_string(tojson(request)) ~ ")").columns[0].values()[0] -%}
+  {%- endif -%}
+  {%- if not ok -%}
+    {%- do log("cape: no audit row for " ~ marker.get('model') ~ ": its cape-audit marker was not rendered by cape.apply_policy in this run", info=true) -%}
+  {%- endif -%}
+  {{ return(ok) }}
 {%- endmacro %}
 
 {#- Create the audit table if needed; false (with a warning) when the

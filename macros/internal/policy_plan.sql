@@ -20,6 +20,7 @@
       'project_dir': cape._project_dir(),
       'columns': pairs,
       'relation': relation | string,
+      'audit': {'invocation_id': invocation_id, 'model': model.unique_id if model is defined and model is not none else none},
       'options': {
           'engine': adapter.type(),
           'tokenizer_algorithm': meta.get('cape_tokenizer_algorithm') or var('cape_tokenizer_algorithm', none),

@@ -10,10 +10,13 @@
   {%- if plan is none -%}
 select * from {{ relation }}
   {%- else -%}
-{{ cape._audit_marker(plan, relation) }}
+  {%- set body -%}
 select
   {{ cape._render_select_list(plan, none) }}
 from {{ relation }}
 where {{ cape._render_row_filter(plan, none) }}
+  {%- endset -%}
+{{ cape._audit_marker(plan, relation, body) }}
+{{ body }}
   {%- endif -%}
 {%- endmacro %}
