@@ -555,3 +555,54 @@ def test_plans_are_answered_on_the_driver(session, tmp_path):
     assert answer["ok"], answer
     assert answer["plan"]["columns"][0]["steps"][0]["key_id"] == "named:support"
     assert functions.key_ids == ["named:support"]
+
+
+# --- security: hostile names and conditions on Spark ---------------------------------
+
+SPARK_HOSTILE = "a`, `email"  # unescaped between backticks, this outputs email raw
+SPARK_BREAKOUT = "false) is not true union all select email, email from analytics.raw_hostile where (false"
+
+
+@pytest.mark.parametrize("condition, ok", [
+    ("age > 1 and `we``ird` = 2", True),  # backtick-quoted names
+    ("email like '%;%' -- a comment", True),
+    (SPARK_BREAKOUT, False),
+    ("x in (select 1)", False),  # a subquery
+    ("exists (select 1)", False),
+    ("true as x", False),  # an alias
+    ("a, b", False),
+])
+def test_spark_conditions_are_checked_by_sparks_parser(session, condition, ok):
+    from cape_udfs.conditions import checked_condition
+    from cape_udfs.errors import PolicyError
+
+    if ok:
+        assert checked_condition(condition, "spark") == "(" + condition + "\n)"
+    else:
+        with pytest.raises(PolicyError, match="condition") as info:
+            checked_condition(condition, "spark")
+        assert condition not in str(info.value)
+
+
+def test_spark_hostile_names_are_escaped_and_breakouts_refused(tmp_path):
+    proj = SparkProject(tmp_path / "shared")
+    (proj.root / "dbt_packages").mkdir()
+    (proj.root / "dbt_packages" / "cape").symlink_to(REPO)
+    proj.write("models/raw_hostile.sql", "select 1 as `a``, ``email`, 'alice@example.com' as email")
+    proj.write("policies/p.yml", "rules:\n  - match: {name: email}\n    actions: [{transform: {type: tokenizer}}]\n")
+    proj.write("policies/breakout.yml", f"""
+        rules:
+          - match: {{name: email}}
+            actions:
+              - transform: {{type: tokenizer}}
+              - transform: {{type: row-redact, condition: "{SPARK_BREAKOUT}"}}
+    """)
+    proj.write("models/clean.sql", "{{ cape.apply_policy(ref('raw_hostile'), 'policies/p.yml') }}")
+    proj.write("models/broken.sql", "{{ cape.apply_policy(ref('raw_hostile'), 'policies/breakout.yml') }}")
+    # One invocation (the catalog is in memory): clean builds, broken fails at compile time.
+    with pytest.raises(AssertionError) as info:
+        proj.cape_dbt_spark("run")
+    assert "policies/breakout.yml, rule 1" in str(info.value) and "field 'condition'" in str(info.value)
+    columns, rows = proj.table("clean")
+    assert columns == [SPARK_HOSTILE, "email"]
+    assert "alice@example.com" not in repr(rows) and len(rows[0][1]) == 64
