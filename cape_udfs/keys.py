@@ -196,6 +196,15 @@ class Keyring:
             self._keys[ref.key_id] = raw
         return ref.key_id
 
+    def load_policy_keys(self, path: str) -> list[str]:
+        """Resolve every key a policy file names, as planning it would: for a
+        process outside dbt that reads views built with those keys."""
+        from cape_udfs.policy import read_policy_file, resolve_policy_path
+
+        policy = read_policy_file(resolve_policy_path(path, self.project_dir), display=str(path))
+        return [self.resolve(action.key) for rule in policy.rules for action in rule.actions
+                if action.key is not None and action.transform.needs_key(action.args)]
+
     def get(self, key_id: str) -> bytes:
         """Key bytes for an id handed out by ``resolve``, a declared named key or
         the default key (these two resolve on first use, so SQL compiled in one

@@ -453,3 +453,13 @@ def test_keyref_equality_ignores_inline_bytes_but_repr_is_stable():
     b = parse_key_ref("two", origin=ORIGIN)
     assert repr(a) == repr(b)
     assert isinstance(a, KeyRef)
+
+
+def test_load_policy_keys_lets_a_reader_resolve_env_ids(tmp_path):
+    (tmp_path / "p.yml").write_text("rules:\n  - match: {name: c}\n    actions:\n"
+                                    "      - transform: {type: tokenizer, key: {type: env, name: LATE}}\n")
+    ring = Keyring(environ={"LATE": B64_BARE}, project_dir=str(tmp_path))
+    with pytest.raises(KeyResolutionError):
+        ring.get("env:LATE")
+    assert ring.load_policy_keys("p.yml") == ["env:LATE"]
+    assert ring.get("env:LATE") == RAW
