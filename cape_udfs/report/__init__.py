@@ -61,6 +61,9 @@ def _column_card(col: data.ColumnReport, min_count: int) -> Html:
     if col.histogram:
         labels, raw, san = col.histogram
         body += [Html(svg.histogram(labels, raw, san, title=f"{col.name}: raw and sanitized distribution")), _legend()]
+    elif col.kind in ("number", "time"):  # any bin edge would describe fewer than min_count rows
+        body.append(Html(f'<div class="muted">no histogram: too few values in both tables '
+                         f'for --min-count {min_count}</div>'))
     elif col.kind == "text":
         body.append(Html(f'<div class="pair">{_top_table("raw top values", col.raw["top"], min_count)}'
                          f'{_top_table("sanitized top values", col.sanitized["top"], min_count)}</div>'))
