@@ -61,6 +61,9 @@ def _column_card(col: data.ColumnReport, min_count: int) -> Html:
     if col.histogram:
         labels, raw, san = col.histogram
         body += [Html(svg.histogram(labels, raw, san, title=f"{col.name}: raw and sanitized distribution")), _legend()]
+    elif col.kind in ("number", "time"):  # any bin edge would describe fewer than min_count rows
+        body.append(Html(f'<div class="muted">no histogram: too few values in both tables '
+                         f'for --min-count {min_count}</div>'))
     elif col.kind == "text":
         body.append(Html(f'<div class="pair">{_top_table("raw top values", col.raw["top"], min_count)}'
                          f'{_top_table("sanitized top values", col.sanitized["top"], min_count)}</div>'))
@@ -212,7 +215,8 @@ def add_subparser(sub) -> None:
                    help="columns that together could single a person out (comma-separated)")
     p.add_argument("--audit-table", default=DEFAULT_AUDIT_TABLE, help="default: %(default)s")
     p.add_argument("--min-count", type=int, default=10,
-                   help="quote a value only when it occurs in at least this many rows (default: %(default)s)")
+                   help="quote a value only when it occurs in at least this many rows, and end histogram "
+                        "grids at means over this many rows, past the most extreme ones (default: %(default)s)")
     p.add_argument("--k", type=int, default=5, help="group size below which rows count as at risk (default: %(default)s)")
     p.add_argument("--out", default="cape_report.html", help="default: %(default)s")
     p.set_defaults(run=_run)

@@ -2,15 +2,19 @@
 
 Everything here is an aggregate: histograms, distinct counts, group sizes.
 The only values quoted are those that occur in at least ``min_count`` rows, so
-the report does not itself become a copy of the identifiers it describes.
+the report does not itself become a copy of the identifiers it describes; a
+histogram's edges are a round grid between means over min_count rows, never
+a minimum or maximum.
 """
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass, field
 
 from cape_udfs import types as t
 from cape_udfs.errors import CapeError
+from cape_udfs.report.svg import OPEN_END
 
 BINS = 20
 TOP = 5
@@ -99,34 +103,126 @@ def _value_expr(column: str, kind: str) -> str:
     return f"cast({quote(column)} as double)"
 
 
-def _edge_label(value: float, kind: str, span: float) -> str:
+# Bin widths the grid may take: 1, 2 or 5 times a power of ten for numbers; for
+# times, clock steps in seconds up to two weeks, then calendar months (the grid
+# is then counted in months, so its edges are the first of a month exactly).
+_DAY, _MONTH = 86400, 2629746  # a mean Gregorian month in seconds, to choose the step
+_SECOND_STEPS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200,
+                 _DAY, 2 * _DAY, 7 * _DAY, 14 * _DAY]
+_MONTH_STEPS = [1, 2, 3, 6]  # then 12 times 1, 2 or 5 times a power of ten
+
+
+def _round_step(want: float) -> float:
+    """The smallest of 1, 2, 5 times a power of ten that is at least ``want`` (> 0)."""
+    power = 10.0 ** math.floor(math.log10(want))
+    return next(m * power for m in (1, 2, 5, 10) if m * power >= want * (1 - 1e-12))
+
+
+def _month_index(seconds: float) -> int:
+    moment = dt.datetime(1970, 1, 1) + dt.timedelta(seconds=seconds)
+    return (moment.year - 1970) * 12 + moment.month - 1
+
+
+def _month_expr(column: str) -> str:
+    """Months since January 1970 (of the month a value falls in)."""
+    return f"datediff('month', timestamp '1970-01-01', cast({quote(column)} as timestamp))"
+
+
+def _edge_label(value: float, kind: str, step: float) -> str:
+    """An edge at the precision of its grid."""
+    if kind == "month":
+        year, month = 1970 + int(value) // 12, int(value) % 12 + 1
+        return f"{year}" if step % 12 == 0 and month == 1 else f"{year}-{month:02d}"
     if kind == "time":
         moment = dt.datetime(1970, 1, 1) + dt.timedelta(seconds=value)
-        return moment.strftime("%Y-%m" if span > 86400 * 400 else "%Y-%m-%d")
-    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3g}"
+        return moment.strftime("%Y-%m-%d" if step >= _DAY else "%Y-%m-%d %H:%M")
+    decimals = max(0, -math.floor(math.log10(step) + 1e-9))
+    return f"{round(value, decimals) + 0.0:,.{decimals}f}"
 
 
-def histogram(con, raw_rel: str, san_rel: str, column: str, kind: str) -> tuple | None:
-    """Counts over shared bins spanning both tables, so the bars line up."""
-    expr = _value_expr(column, kind)
-    lo, hi = con.execute(
-        f"select min(v), max(v) from (select {expr} as v from {raw_rel} "
-        f"union all select {expr} from {san_rel})").fetchone()
-    if lo is None:
+def _ends(con, rel: str, expr: str, min_count: int) -> tuple:
+    """(min, max, low, high) of the non-NULL values of one table: ``low`` is the
+    mean of the min_count values from the min_count-th smallest on, ``high`` the
+    same from the top; both NULL when the table has fewer than 2 * min_count - 1
+    values. A mean of min_count rows is no one row's value, and the min_count - 1
+    most extreme values (the outliers) do not move it."""
+    k, block = min_count, 2 * min_count - 1
+    return con.execute(
+        f"select min(v), max(v), "
+        f"case when count(v) >= ? then list_avg(list_slice(min(v, ?), ?, ?)) end, "
+        f"case when count(v) >= ? then list_avg(list_slice(max(v, ?), ?, ?)) end "
+        f"from (select {expr} as v from {rel})", [block, block, k, block] * 2).fetchone()
+
+
+def _grid(con, raw_rel: str, san_rel: str, column: str, kind: str, min_count: int):
+    """(value expression, first edge, bin width, bins, labels) of a grid that
+    reveals no rare value, or None.
+
+    Minimum and maximum are often one person's value (one income of 9,846,543.21),
+    so the grid spans the ``low`` and ``high`` ends of _ends (means over
+    min_count rows, past the min_count - 1 most extreme ones) of either table.
+    Its edges are multiples of a round step (1, 2 or 5 times a power of ten, a
+    clock step, whole months or years), not values of the data; values outside
+    fall in open-ended end bins labelled ``OPEN_END``."""
+    value = _value_expr(column, kind)
+    finite = f"isfinite({value})"  # NaN and ±infinity are not binned
+    expr = f"(case when {finite} then {value} end)"
+    ends = [_ends(con, rel, expr, min_count) for rel in (raw_rel, san_rel)]
+    lows = [e[2] for e in ends if e[2] is not None]
+    if not lows:
+        return None  # too few values in both tables: any edge would describe a few rows
+    q_lo, q_hi = sorted((min(lows), max(e[3] for e in ends if e[3] is not None)))
+    lowest = min(e[0] for e in ends if e[0] is not None)
+    highest = max(e[1] for e in ends if e[1] is not None)
+    want = (q_hi - q_lo) / BINS
+    if kind == "time" and want > _SECOND_STEPS[-1]:
+        months = want / _MONTH
+        step = float(next((m for m in _MONTH_STEPS if m >= months), 12 * _round_step(months / 12)))
+        # A value's month m covers [m, m + 1): the last bin ends after q_hi's month.
+        kind, expr = "month", _month_expr(column)
+        q_lo, q_hi = _month_index(q_lo), _month_index(q_hi) + 1
+        lowest, highest = _month_index(lowest), _month_index(highest) + 1
+    elif kind == "time":
+        step = float(next((s for s in _SECOND_STEPS if s >= want), _SECOND_STEPS[-1]))
+    else:
+        step = _round_step(want) if want > 0 else 1.0
+    lo = math.floor(q_lo / step) * step
+    if kind == "month":  # q_hi and highest are already the ends of their months
+        hi = max(math.ceil(q_hi / step) * step, lo + step)
+        above = highest > hi
+    else:  # bins are [a, b): the last one must hold q_hi, so hi lies above it
+        hi = (math.floor(q_hi / step) + 1) * step
+        above = highest >= hi
+    inner = round((hi - lo) / step)
+    below = lowest < lo
+    labels = [_edge_label(lo + i * step, kind, step) for i in range(inner + 1)]
+    labels = [OPEN_END] * below + labels + [OPEN_END] * above
+    first = lo - step if below else lo
+    if kind != "month":
+        # Clamped into the grid before the bin number is cast to BIGINT, which a far
+        # outlier (1e25 on a grid of 10,000) would overflow. Both are finite floats
+        # that cape computed, so their repr is a valid SQL number.
+        expr = f"(case when {finite} then least(greatest({value}, {float(first)!r}), {float(hi)!r}) end)"
+    return expr, first, step, inner + below + above, labels
+
+
+def histogram(con, raw_rel: str, san_rel: str, column: str, kind: str, min_count: int = 1) -> tuple | None:
+    """Counts over shared bins, so the bars line up, on a grid whose labels
+    quote no value fewer than ``min_count`` rows share (see _grid)."""
+    grid = _grid(con, raw_rel, san_rel, column, kind, min_count)
+    if grid is None:
         return None
-    bins = BINS if hi > lo else 1
-    width = (hi - lo) / bins if hi > lo else 1.0
+    expr, lo, width, bins, labels = grid
 
     def counts(rel):
         rows = con.execute(
             f"select least(cast(floor(({expr} - ?) / ?) as bigint), ?) as b, count(*) "
-            f"from {rel} where {quote(column)} is not null group by b", [lo, width, bins - 1]).fetchall()
-        out = [0] * bins
+            f"from {rel} where {expr} is not null group by b", [lo, width, bins - 1]).fetchall()
+        out = [0] * bins  # NULL, NaN and ±infinity are not counted: expr is NULL for them
         for b, n in rows:
-            out[int(b)] = n
+            out[max(b, 0)] += n  # months before the first edge: the open first bin
         return out
 
-    labels = [_edge_label(lo + i * width, kind, hi - lo) for i in range(bins + 1)]
     return labels, counts(raw_rel), counts(san_rel)
 
 
@@ -241,7 +337,7 @@ def profile_model(con, name: str, relation: str, raw_relation: str, audit: dict 
         col.raw = text_profile(con, raw_rel, name_, min_count)
         col.sanitized = text_profile(con, san_rel, name_, min_count)
         if col.kind in ("number", "time"):
-            col.histogram = histogram(con, raw_rel, san_rel, name_, col.kind)
+            col.histogram = histogram(con, raw_rel, san_rel, name_, col.kind, min_count)
         if report.key and report.key != name_:
             col.changed = changed_share(con, raw_rel, san_rel, report.key, name_)
         else:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
+OPEN_END = "…"  # an edge label: the first or last bucket is open (holds the outliers)
 RAW = "#9aa5b1"
 SANITIZED = "#2563eb"
 AXIS = "#475569"
@@ -44,9 +45,12 @@ def histogram(labels: list[str], raw: list[int], sanitized: list[int], *,
     parts.append(f'<line x1="{left}" y1="{base}" x2="{width - right}" y2="{base}" stroke="{AXIS}"/>')
     parts.append(f'<text x="{left - 4}" y="{upper + 8}" text-anchor="end" class="tick">{_pct(top)}</text>')
     if labels:
-        for x, text, anchor in ((left, labels[0], "start"), (left + plot_w / 2, labels[len(labels) // 2], "middle"),
-                                (width - right, labels[-1], "end")):
-            parts.append(f'<text x="{x:.1f}" y="{height - 5}" text-anchor="{anchor}" class="tick">{escape(text)}</text>')
+        # Ticks at the first, middle and last edge that is a number (open ends are not).
+        first = 1 if labels[0] == OPEN_END and len(labels) > 2 else 0
+        last = len(labels) - 2 if labels[-1] == OPEN_END and len(labels) - 2 > first else len(labels) - 1
+        for i, anchor in ((first, "start"), ((first + last) // 2, "middle"), (last, "end")):
+            parts.append(f'<text x="{left + i * slot:.1f}" y="{height - 5}" text-anchor="{anchor}" '
+                         f'class="tick">{escape(labels[i])}</text>')
     parts.append("</svg>")
     return "".join(parts)
 

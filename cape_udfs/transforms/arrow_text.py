@@ -11,10 +11,43 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
+from cape_udfs.errors import CapeError
+
 _BINARY_VIEW_OF = {
     pa.string(): pa.binary(),
     pa.large_string(): pa.large_binary(),
 }
+
+
+class NotUtf8Error(CapeError, ValueError):
+    """Input bytes that are not UTF-8 text. Carries no value."""
+
+
+_TEXT_VIEW_OF = {
+    pa.binary(): pa.string(),
+    pa.large_binary(): pa.large_string(),
+}
+
+
+def require_utf8(values: pa.Array, what: str) -> None:
+    """Raise NotUtf8Error unless every non-NULL value is valid UTF-8.
+
+    DuckDB checks UTF-8 when it stores a string or reads Parquet, but a string
+    column of an Arrow scan reaches a UDF with whatever bytes it holds, and a
+    binary array may come from another engine. Arrow's full validation checks
+    each value on its own (a character split over two values fails, although
+    the buffer is valid), skips NULL slots, and allocates nothing: about 5 ms
+    per million short strings (0.3% of tokenizing them)."""
+    if values.type in _TEXT_VIEW_OF:
+        values = values.view(_TEXT_VIEW_OF[values.type])
+    elif not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)
+              or pa.types.is_string_view(values.type) or pa.types.is_null(values.type)):
+        raise NotUtf8Error(f"{what}: input must be text, got {values.type}")
+    try:
+        values.validate(full=True)
+    except pa.ArrowInvalid:
+        raise NotUtf8Error(f"{what}: input is not valid UTF-8 text (bytes such as a BLOB's "
+                           "reached it as a string); only text is tokenized") from None
 
 
 def utf8_values(values: pa.Array) -> pa.Array:

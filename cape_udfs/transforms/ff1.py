@@ -25,6 +25,11 @@ MIN_RADIX = 2
 MAX_RADIX = 1 << 16
 MIN_DOMAIN = 1_000_000  # radix ** minlen >= 1,000,000 (SP 800-38G Rev. 1)
 MAX_LEN = 1 << 32
+# The spec allows 2**32 numerals, but the rounds work on integers of n digits,
+# so a value costs more than linear time in its length (a million digits took
+# 15 minutes). No real identifier comes near this cap; refusing longer values
+# keeps one row from stalling a model.
+MAX_NUMERALS = 4096
 MAX_TWEAK_BYTES = 1 << 32
 ROUNDS = 10
 _MASK64 = (1 << 64) - 1
@@ -112,6 +117,8 @@ class FF1:
         radix = self.radix
         if not domain_ok(radix, n):
             raise ValueError(f"FF1 needs radix**n >= {MIN_DOMAIN} and 2 <= n <= 2**32")
+        if n > MAX_NUMERALS:
+            raise ValueError(f"FF1 here takes at most {MAX_NUMERALS} numerals per value")
         t = len(tweak)
         if t > MAX_TWEAK_BYTES:
             raise ValueError("tweak is too long")

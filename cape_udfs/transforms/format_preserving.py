@@ -12,6 +12,10 @@ FF1 needs at least a million possible numeral strings (radix ** n >=
 unless the policy says ``on_short: mask`` (its alphabet characters become
 ``*``) or ``on_short: null``. It is never passed through unencrypted.
 
+A value with more than ``MAX_NUMERALS`` (4,096) alphabet characters is always an
+error naming the column: FF1's cost grows faster than the length, and one
+runaway row must not stall the model. The check runs before any encryption.
+
 FF1 has no authentication: a tampered ciphertext, or one decrypted with the
 wrong key, alphabet or tweak, decrypts to some other value of the same shape.
 Tampering cannot be detected.
@@ -27,7 +31,7 @@ import pyarrow as pa
 from cape_udfs import types as t
 from cape_udfs.errors import CapeError, PolicyError
 from cape_udfs.transforms.base import STRING, Param, Transform
-from cape_udfs.transforms.ff1 import FF1, MAX_RADIX, MIN_DOMAIN, check_aes_key
+from cape_udfs.transforms.ff1 import FF1, MAX_NUMERALS, MAX_RADIX, MIN_DOMAIN, check_aes_key
 
 DIGITS = "0123456789"
 ON_SHORT = ("error", "mask", "null")
@@ -174,6 +178,8 @@ def _by_value(strings, codec, key, tweak, on_short, column, decrypt) -> list:
         parts = split(value)  # alphabet runs at even places, other characters at odd ones
         numerals = "".join(parts[0::2]) if len(parts) > 1 else value
         n = len(numerals)
+        if n > MAX_NUMERALS:
+            raise _long_error(decrypt, column, n)
         if n < shortest:
             if on_short == "error":
                 raise _short_error(decrypt, column, n, shortest, codec.radix)
@@ -266,6 +272,14 @@ def _short_error(decrypt: bool, column: str, n: int, shortest: int, radix: int) 
         f"{name}: a value in column '{column}' has {n} alphabet character(s), too few for FF1 "
         f"(at least {shortest} with a {radix}-character alphabet); "
         "set on_short: mask or null to allow short values"
+    )
+
+
+def _long_error(decrypt: bool, column: str, n: int) -> FormatPreservingError:
+    name = FormatPreservingDecryption.name if decrypt else FormatPreservingEncryption.name
+    return FormatPreservingError(
+        f"{name}: a value in column '{column}' has {n} alphabet characters, more than FF1 takes here "
+        f"(at most {MAX_NUMERALS})"
     )
 
 

@@ -13,7 +13,7 @@ import pyarrow as pa
 
 from cape_udfs import types as t
 from cape_udfs.errors import PolicyError
-from cape_udfs.transforms.arrow_text import string_array, utf8_values
+from cape_udfs.transforms.arrow_text import require_utf8, string_array, utf8_values
 from cape_udfs.transforms.base import INT, STRING, Param, Transform
 from cape_udfs.transforms.distinct import OnDistinct
 from cape_udfs.transforms.hmac_sha256 import hmac_sha256_digests
@@ -77,5 +77,10 @@ _tokens_per_distinct = OnDistinct(_tokens_each)
 
 
 def tokens(values: pa.Array, key: bytes, algorithm: str = HMAC_SHA256) -> pa.Array:
-    """The tokens of a batch, hashing each distinct value once (see distinct.py)."""
+    """The tokens of a batch, hashing each distinct value once (see distinct.py).
+
+    Input that is not UTF-8 is refused: keyed-noise messages (keyed_noise.py)
+    start with byte 0xFF, which UTF-8 never contains, so no token can be the
+    HMAC of a noise message under the same key."""
+    require_utf8(values, "tokenizer")
     return _tokens_per_distinct(values, key, algorithm)

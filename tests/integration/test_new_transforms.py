@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import time
 from decimal import Decimal
 
 import pyarrow as pa
@@ -126,6 +127,19 @@ def built(tmp_path_factory):
     # Built only by the tests that expect them to fail.
     proj.write("models/bad/bad_short.sql",
                "{{ config(materialized='table') }}\n{{ cape.apply_policy(ref('cases'), 'policies/strict.yml') }}")
+    proj.write("models/long_accounts.sql", """
+        {{ config(materialized='table') }}
+        select 1 as id, '4111111111111111' as account union all select 2, repeat('1234567890', 500)
+    """)
+    proj.write("policies/long.yml", """
+        version: 1
+        rules:
+          - match: {name: account}
+            actions:
+              - transform: {type: format-preserving-encryption, key: {type: named, name: payments}}
+    """)
+    proj.write("models/bad/bad_long.sql",
+               "{{ config(materialized='table') }}\n{{ cape.apply_policy(ref('long_accounts'), 'policies/long.yml') }}")
     proj.write("models/bad/bad_no_length.sql", "{{ cape.apply_policy(ref('cases'), 'policies/no_length.yml') }}")
     proj.dbt("run", "--exclude", "path:models/bad")
     return proj
@@ -209,6 +223,17 @@ def test_short_value_fails_naming_the_column_not_the_value(built):
     assert "on_short" in out
     assert "12-34" not in out
     assert not built.table_exists("bad_short")
+
+
+def test_long_value_fails_fast_naming_the_column_not_the_value(built):
+    # 5,000 digits: over the 4,096-numeral cap (FF1's cost grows faster than the length).
+    started = time.monotonic()
+    out = built.dbt("run", "--select", "bad_long", expect_ok=False).output
+    assert time.monotonic() - started < 120
+    assert ("format-preserving-encryption: a value in column 'account' has 5000 alphabet characters, "
+            "more than FF1 takes here (at most 4096)") in out
+    assert "1234567890" not in out and "4111111111111111" not in out
+    assert not built.table_exists("bad_long")
 
 
 def test_missing_family_argument_fails_at_compile_time(built):

@@ -21,6 +21,7 @@ import duckdb
 import pytest
 
 from tests.integration.conftest import DEFAULT_KEY_B64, NAMED_KEY_B64
+from tests.report_leaks import leaks, rare_forms
 
 pytestmark = pytest.mark.integration
 
@@ -122,6 +123,63 @@ def test_report_quotes_no_rare_raw_value(demo, report):
     assert len(rare) > 10000
     leaked = [v for (v,) in rare if v in html]
     assert leaked == []
+
+
+# Rare outliers next to a body where every value occurs 12 times: incomes, dates and
+# timestamps a century away, and a few values inside the body that occur 1 to 4 times.
+OUTLIERS = """
+{{ config(materialized='table') }}
+with body as (
+  select i * 12 + j as id,
+         cast(21000.37 + 3700 * i as decimal(12, 2)) as income,
+         date '1970-01-01' + cast(301 * (i % 30) as integer) as born,
+         timestamp '2016-04-01 09:15:00' + to_minutes(cast(44641 * (i % 25) as bigint)) as seen_at
+  from range(40) a(i), range(12) b(j)
+)
+select * from body
+union all select 1001, 9846543.21, date '1901-02-03', timestamp '2031-08-09 10:11:12'
+union all select 1002, -1234567.89, date '2087-06-05', timestamp '1911-11-11 11:11:11'
+union all select 1003, 777777.77, date '1950-07-14', null
+union all select 1004, 777777.77, date '1950-07-14', null
+union all select 1005, 54321.77, date '1977-07-07', timestamp '2017-03-04 05:06:07'
+union all select 1006, 54321.77, null, null
+"""
+
+OUTLIER_POLICY = """
+label: outliers
+version: 1
+rules:
+  - match: {name: income}
+    actions:
+      - transform: {type: numeric-rounding, precision: -5}
+  - match: {name: born}
+    actions:
+      - transform: {type: date-truncation, frequency: year}
+  - match: {name: seen_at}
+    actions:
+      - transform: {type: date-truncation, frequency: month}
+"""
+
+
+def test_report_shows_no_rare_raw_number_or_date(make_project):
+    proj = make_project()
+    proj.write("models/raw_outliers.sql", OUTLIERS)
+    proj.write("policies/outliers.yml", OUTLIER_POLICY)
+    proj.write("models/outliers_clean.sql",
+               "{{ config(materialized='table') }}\n{{ cape.apply_policy(ref('raw_outliers'), 'policies/outliers.yml') }}")
+    proj.dbt("build")
+    out = proj.root / "report.html"
+    proc = subprocess.run([str(BIN / "cape-udfs"), "report", str(proj.db_path), "--min-count", "5",
+                           "--out", str(out)], capture_output=True, text=True, timeout=300, env=proj.env)
+    assert proc.returncode == 0, proc.stderr
+    html = out.read_text(encoding="utf-8")
+    section = html.split('<h2 id="outliers_clean">')[1]
+    assert section.count("<svg") == 3  # income, born, seen_at: their labels and titles are scanned
+    for table in ("raw_outliers", "outliers_clean"):
+        for column in ("income", "born", "seen_at"):
+            rare = rare_forms([v for (v,) in query(proj.db_path, f"select {column} from {table}")], 5)
+            assert rare, (table, column)
+            assert leaks(html, rare) == [], (table, column)
 
 
 def test_report_has_no_key_material_and_nothing_external(report):

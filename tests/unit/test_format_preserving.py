@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import random
+import time
 
 import duckdb
 import pyarrow as pa
@@ -17,7 +18,7 @@ from cape_udfs.keys import Keyring, encode_base64url
 from cape_udfs.plan import build_plan
 from cape_udfs.policy import parse_policy
 from cape_udfs.transforms import get_transform
-from cape_udfs.transforms.ff1 import FF1
+from cape_udfs.transforms.ff1 import FF1, MAX_NUMERALS
 from cape_udfs.transforms.format_preserving import (
     FormatPreservingDecryption,
     FormatPreservingEncryption,
@@ -170,7 +171,7 @@ def test_separators_do_not_change_the_encryption_of_the_numerals():
         "ab12cd34ef56",  # separators that are letters
         "١٢٣456789",  # Arabic-Indic digits are not in the alphabet: they stay
         "12\n34\t56",  # control characters stay
-        "1" * 5000,  # long values (beyond int()'s default 4300 digits)
+        "1" * 4096,  # the longest value taken (past _INT_STR_DIGITS, so the digit loops run)
     ],
 )
 def test_round_trip_examples(value):
@@ -377,6 +378,45 @@ def test_short_error_from_the_matrix_path_too():
             format_preserving(pa.array(["123456", "1"]), KEY, column="c", vectorized=vectorized)
 
 
+# --- long values: FF1's cost grows faster than the length, so numerals are capped ----------
+
+LONG = "1234567890" * 500  # 5,000 numerals
+
+
+@pytest.mark.parametrize("crypt, name", [(enc, "encryption"), (dec, "decryption")])
+@pytest.mark.parametrize("value", [LONG, "-".join(LONG[i:i + 4] for i in range(0, len(LONG), 4))])
+def test_long_value_is_an_error_naming_the_column_not_the_value(crypt, name, value):
+    with pytest.raises(FormatPreservingError, match=f"format-preserving-{name}: a value in column 'card' "
+                                                    "has 5000 alphabet characters, more than FF1 takes here "
+                                                    r"\(at most 4096\)") as info:
+        crypt(["4111111111111111", value], column="card")
+    text = f"{info.value!s} {info.value!r}"
+    assert "12345678" not in text and "4111111111111111" not in text
+
+
+def test_the_cap_counts_numerals_not_characters():
+    at_cap = "7" * MAX_NUMERALS
+    assert dec(enc([at_cap])) == [at_cap]
+    spaced = " ".join(at_cap[i:i + 4] for i in range(0, MAX_NUMERALS, 4))  # 5,119 characters
+    out = enc([spaced])[0]
+    assert len(out) == len(spaced) and out.count(" ") == spaced.count(" ")
+    with pytest.raises(FormatPreservingError, match="at most 4096"):
+        enc([at_cap + "7"])
+
+
+def test_a_million_digits_fail_fast():
+    # Before the cap this value took about 15 minutes (issue #12).
+    started = time.perf_counter()
+    with pytest.raises(FormatPreservingError, match="column 'big'"):
+        enc(["9" * 1_000_000], column="big")
+    assert time.perf_counter() - started < 5
+
+
+def test_ff1_itself_refuses_more_than_the_cap():
+    with pytest.raises(ValueError, match="at most 4096 numerals"):
+        FF1(KEY, 10).crypt_ints(MAX_NUMERALS + 1, [0])
+
+
 # --- through DuckDB -------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
@@ -408,6 +448,13 @@ def test_duckdb_short_value_error_names_the_column(con):
         con.execute("select cape_fpe_encrypt(v, 'env:CAPE_DEFAULT_KEY', '0123456789', '', 'error', 'credit_card') "
                     "from (values ('4111111111111111'), ('98765')) t(v)").fetchall()
     assert "98765" not in str(info.value)
+
+
+def test_duckdb_long_value_error_names_the_column(con):
+    with pytest.raises(duckdb.Error, match="column 'account' has 5000 alphabet characters") as info:
+        con.execute("select cape_fpe_encrypt(v, 'env:CAPE_DEFAULT_KEY', '0123456789', '', 'error', 'account') "
+                    "from (values ('4111111111111111'), (?)) t(v)", [LONG]).fetchall()
+    assert "12345678" not in str(info.value)
 
 
 def test_duckdb_short_value_mask_and_null(con):

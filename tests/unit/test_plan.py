@@ -156,6 +156,8 @@ def test_ambiguous_case_folding_is_an_error():
         ("{type: tokenizer}", "REAL"),  # float alias
         ("{type: tokenizer}", "BOOLEAN"),  # other
         ("{type: tokenizer}", "INTEGER[]"),  # list
+        ("{type: tokenizer}", "BLOB"),  # bytes are not text: refused before they reach the UDF
+        ("{type: tokenizer}", "VARBINARY"),  # a BLOB alias
         ("{type: numeric-rounding, precision: 1}", "VARCHAR"),  # rounding text
         ("{type: numeric-perturbation, min: 0, max: 1}", "DATE"),  # numeric noise on a date
         ("{type: date-truncation, frequency: day}", "INTEGER"),  # truncating a number

@@ -1,6 +1,8 @@
 """cape_udfs.report.data and build_report on small hand-made tables (plain DuckDB, no dbt)."""
 from __future__ import annotations
 
+import datetime as dt
+import random
 import shutil
 
 import duckdb
@@ -9,6 +11,7 @@ import pytest
 from cape_udfs.errors import CapeError
 from cape_udfs.report import _same_relation, _split_models, build_report
 from cape_udfs.report import data
+from tests.report_leaks import leaks, rare_forms
 
 RAW = """
 create table raw_people as select * from (values
@@ -84,21 +87,50 @@ def test_group_sizes_of_an_empty_table(con):
 
 def test_histogram_bins_are_shared_and_count_non_null_values(con):
     labels, raw, san = data.histogram(con, "raw_people", "people_clean", "age", "number")
-    assert len(labels) == data.BINS + 1 and len(raw) == len(san) == data.BINS
+    assert len(labels) == len(raw) + 1 == len(san) + 1 == 22  # one-year bins from 30 to 51
     assert (sum(raw), sum(san)) == (5, 4)
-    assert labels[0] == "30" and labels[-1] == "50"
-    assert san[0] == 1 and san[-1] == 3  # 30 in the first bin, the three 50s in the last
+    assert labels[0] == "30" and labels[-1] == "51"
+    assert san[0] == 1 and san[-1] == 3  # 30 in the first bin, the three 50s in the last [50, 51)
 
 
 def test_histogram_of_dates_has_date_labels(con):
     labels, raw, san = data.histogram(con, "raw_people", "people_clean", "born", "time")
     assert (sum(raw), sum(san)) == (5, 4)
-    assert labels[0] == "1975-01" and labels[-1] == "1991-05"
+    assert labels[0] == "1975" and labels[-1] == "1992"  # whole years: 1991 is the last bin
 
 
 def test_histogram_of_one_value(con):
     labels, raw, san = data.histogram(con, "(select 7 as v)", "(select 7 as v)", "v", "number")
     assert (labels, raw, san) == (["7", "8"], [1], [1])
+
+
+def test_histogram_edges_are_a_round_grid_inside_the_extremes():
+    # 0.5, 1.5, ..., 99.5 and one outlier each side. min_count 10: the ends are the means
+    # of the 10th to 19th values from either side (13 and 87), snapped outwards to steps of 5.
+    rel = "(select x + 0.5 as v from range(100) t(x) union all select -12345.67 union all select 98765.43)"
+    labels, raw, san = data.histogram(duckdb.connect(), rel, rel, "v", "number", min_count=10)
+    assert labels == [data.OPEN_END] + [str(x) for x in range(10, 95, 5)] + [data.OPEN_END]
+    assert raw == san and sum(raw) == 102
+    assert raw[0] == 11 and raw[-1] == 11  # an outlier and 0.5..9.5; 90.5..99.5 and the other outlier
+    assert data.histogram(duckdb.connect(), rel, rel, "v", "number", min_count=1)[0][-1] == "100,000"
+
+
+def test_histogram_of_far_and_non_finite_values():
+    # 1e25 on a grid of steps of 5 would overflow the bin number; NaN and infinities are not binned.
+    rel = ("(select cast(x as double) as v from range(100) t(x) union all select 1e25 union all select -1e300 "
+           "union all select 'nan'::double union all select 'inf'::double union all select '-inf'::double)")
+    labels, raw, san = data.histogram(duckdb.connect(), rel, rel, "v", "number", min_count=10)
+    assert labels[0] == labels[-1] == data.OPEN_END and "1e" not in "".join(labels)
+    assert sum(raw) == 102 and raw[0] == 11 and raw[-1] == 11
+
+
+def test_no_histogram_when_no_table_has_min_count_values(con, db):
+    # 2 * min_count - 1 values are needed: 5 raw ages are enough for min_count 3, not 4.
+    assert data.histogram(con, "raw_people", "people_clean", "age", "number", min_count=3) is not None
+    assert data.histogram(con, "raw_people", "people_clean", "age", "number", min_count=4) is None
+    html = build_report(db, {"people_clean": "raw_people"}, min_count=4)
+    assert "<svg" not in html.split("<h3>age</h3>")[1].split("<h3>")[0]
+    assert "no histogram: too few values in both tables for --min-count 4" in html
 
 
 @pytest.mark.parametrize("min_count, expected", [
@@ -194,3 +226,60 @@ def test_report_opens_the_database_read_only(db):
     build_report(db, {"people_clean": "raw_people"})
     con = duckdb.connect(str(db))  # would fail if the report still held a write lock
     con.close()
+
+
+# --- no rare raw value on the page, histograms included ----------------------------------
+
+def _outlier_tables(path):
+    """400 incomes that each occur 10 times, one that occurs 9 times and five far
+    outliers; dates and timestamps likewise, with outliers a century away. The
+    sanitized table rounds incomes to -5, truncates dates to the year and
+    timestamps to the month, as a policy would."""
+    rng = random.Random(12)
+    incomes = [20000.37 + 4500 * i for i in range(40) for _ in range(10)] + [54321.77] * 9 \
+        + [9846543.21, -1234567.89] + [777777.77] * 3
+    body_days = [dt.date(1980, 1, 1) + dt.timedelta(days=250 * i) for i in range(30)]
+    dates = [d for d in body_days for _ in range(13)] \
+        + [dt.date(1901, 2, 3), dt.date(2087, 6, 5), dt.date(1950, 7, 14), dt.date(1950, 7, 14)]
+    body_times = [dt.datetime(2015, 3, 1, 8, 30) + dt.timedelta(days=61 * i, minutes=7 * i) for i in range(20)]
+    times = [t for t in body_times for _ in range(20)] + [dt.datetime(2031, 8, 9, 10, 11, 12),
+                                                         dt.datetime(1911, 11, 11, 11, 11, 11)]
+    n = len(incomes)
+    dates += [None] * (n - len(dates))
+    times += [None] * (n - len(times))
+    for column in (incomes, dates, times):
+        rng.shuffle(column)
+    con = duckdb.connect(str(path))
+    con.execute("create table raw_incomes (id integer, income decimal(12,2), born date, seen_at timestamp)")
+    con.executemany("insert into raw_incomes values (?, ?, ?, ?)",
+                    [(i, round(v, 2), d, t) for i, (v, d, t) in enumerate(zip(incomes, dates, times))])
+    con.execute("create table incomes_clean as select id, cast(round(income, -5) as decimal(12,2)) as income, "
+                "date_trunc('year', born)::date as born, date_trunc('month', seen_at) as seen_at from raw_incomes")
+    con.close()
+
+
+@pytest.mark.parametrize("min_count", [10, 5])
+def test_report_shows_no_raw_value_rarer_than_min_count(tmp_path, min_count):
+    path = tmp_path / "db.duckdb"
+    _outlier_tables(path)
+    html = build_report(path, {"incomes_clean": "raw_incomes"}, min_count=min_count)
+    assert html.count("<svg") == 4  # a histogram per column (id too): the scan looks at labels and titles
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        for table in ("raw_incomes", "incomes_clean"):
+            for column in ("income", "born", "seen_at"):
+                values = [v for (v,) in con.execute(f"select {column} from {table}").fetchall()]
+                rare = rare_forms(values, min_count)
+                assert rare, (table, column)  # the data has rare values to find
+                assert leaks(html, rare) == [], (table, column)
+    finally:
+        con.close()
+
+
+def test_the_scan_finds_a_rare_value():
+    # The check above must be able to fail: each form a person would recognise.
+    rare = rare_forms([9846543.21, dt.date(1901, 2, 3), dt.datetime(2031, 8, 9, 10, 11, 12)], 2)
+    for page in ("9846543.21", "9,846,543.21", "up to 9,846,543</text>", "9846543", "<title>1901-02 to",
+                 'data-x="1901-02-03"', "2031-08-09 10:11", "in 2031."):
+        assert leaks(page, rare), page
+    assert leaks("x=219013 y=19,846,5431", rare_forms([dt.date(1901, 2, 3), 9846543], 2)) == []

@@ -26,6 +26,14 @@ def test_histogram_is_well_formed_with_two_bars_per_bucket():
     assert rects[0].find(f"{NS}title").text == "0 to 1: raw 1 (16.7%)"
 
 
+def test_ticks_skip_open_ends():
+    root = parse(svg.histogram([svg.OPEN_END, "0", "10", "20", "30", svg.OPEN_END], [1] * 5, [1] * 5))
+    ticks = [t.text for t in root.iter(f"{NS}text") if t.get("class") == "tick" and "%" not in t.text]
+    assert ticks == ["0", "10", "30"]
+    titles = [r.find(f"{NS}title").text for r in root.findall(f"{NS}rect")]
+    assert titles[0].startswith("… to 0: raw 1") and titles[-1].startswith("30 to …: sanitized 1")
+
+
 def test_histogram_of_nothing_does_not_divide_by_zero():
     root = parse(svg.histogram(["a", "b"], [0], [0]))
     assert [float(r.get("height")) for r in root.findall(f"{NS}rect")] == [0, 0]

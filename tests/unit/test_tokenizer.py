@@ -250,3 +250,88 @@ def test_validate_rejects(args, field, fragment):
 @pytest.mark.parametrize("input_type", ["VARCHAR", "INTEGER", "DECIMAL(10,2)", "DATE", "TIMESTAMP"])
 def test_output_type_is_varchar(input_type):
     assert Tokenizer().output_type(input_type, {}) == "VARCHAR"
+
+
+# --- domain separation: only UTF-8 text is tokenized ------------------------------------
+# Keyed-noise messages start with byte 0xFF, which UTF-8 never contains, so refusing
+# every input that is not UTF-8 means no token can equal a noise uniform's HMAC.
+
+def _raw_strings(data: bytes, offsets: list[int], valid: list[bool] | None = None) -> pa.Array:
+    """A string array holding arbitrary bytes, as an Arrow scan can hand DuckDB (and DuckDB the UDF)."""
+    import numpy as np
+
+    validity = None if valid is None else pa.array(valid, pa.bool_()).buffers()[1]
+    nulls = 0 if valid is None else valid.count(False)
+    return pa.Array.from_buffers(pa.string(), len(offsets) - 1,
+                                 [validity, pa.py_buffer(np.array(offsets, np.int32)), pa.py_buffer(data)], nulls)
+
+
+def _noise_message() -> bytes:
+    from cape_udfs.transforms.keyed_noise import entity_message
+    return entity_message("income", "u", ["alice"])
+
+
+NOT_UTF8 = [
+    pytest.param(lambda: _raw_strings(b"ok" + _noise_message(), [0, 2, 2 + len(_noise_message())]),
+                 id="a keyed-noise message"),
+    pytest.param(lambda: _raw_strings(b"\xc3\xa9", [0, 1, 2]),
+                 id="a character split over two values (the buffer alone is valid UTF-8)"),
+    pytest.param(lambda: _raw_strings(b"ab\xed\xa0\x80", [0, 2, 5]), id="a UTF-16 surrogate"),
+    pytest.param(lambda: pa.array([b"ok", b"\xffsecret"], pa.binary()), id="a binary array"),
+    pytest.param(lambda: pa.array([b"ok", b"\xffsecret"], pa.large_binary()), id="a large binary array"),
+]
+
+
+@pytest.mark.parametrize("algorithm", [HMAC_SHA256, CAPE_LEGACY])
+@pytest.mark.parametrize("make", NOT_UTF8)
+def test_input_that_is_not_utf8_is_refused(make, algorithm):
+    from cape_udfs.errors import CapeError
+    with pytest.raises(CapeError, match="tokenizer: input is not valid UTF-8 text") as info:
+        tokens(make(), KEY, algorithm)
+    assert isinstance(info.value, ValueError)
+    text = f"{info.value!s} {info.value!r}"
+    for secret in ("secret", "alice", "cape-noise", KEY.decode(), KEY.hex()):
+        assert secret not in text
+
+
+def test_null_slots_are_not_inputs():
+    # A NULL's offsets may point at any bytes; only the values are checked.
+    values = _raw_strings(b"ab\xff", [0, 2, 3], [True, False])
+    assert tokens(values, KEY).to_pylist() == [hmac.digest(KEY, b"ab", "sha256").hex(), None]
+
+
+def test_utf8_in_a_binary_array_is_text():
+    assert tokens(pa.array([b"caf\xc3\xa9"], pa.binary()), KEY).to_pylist() == \
+        tokens(pa.array(["café"]), KEY).to_pylist()
+
+
+@pytest.fixture()
+def duck():
+    import duckdb
+
+    from cape_udfs.duckdb_functions import register
+    from cape_udfs.keys import Keyring, encode_base64url
+    con = duckdb.connect()
+    register(con, Keyring(environ={"CAPE_DEFAULT_KEY": encode_base64url(KEY)}))
+    yield con
+    con.close()
+
+
+@pytest.mark.parametrize("algorithm", [HMAC_SHA256, CAPE_LEGACY])
+def test_duckdb_arrow_scan_with_bytes_that_are_not_utf8_fails(duck, algorithm):
+    # DuckDB checks UTF-8 when it stores a string or reads Parquet, not when it scans
+    # an Arrow table: these bytes reach cape_tokenize as a VARCHAR.
+    import duckdb
+    message = _noise_message()
+    duck.register("scanned", pa.table({"v": _raw_strings(b"ok" + message, [0, 2, 2 + len(message)])}))
+    with pytest.raises(duckdb.Error, match="tokenizer: input is not valid UTF-8 text") as info:
+        duck.execute(f"select cape_tokenize(v, 'env:CAPE_DEFAULT_KEY', '{algorithm}') from scanned").fetchall()
+    assert "alice" not in str(info.value) and "cape-noise" not in str(info.value)
+
+
+def test_duckdb_blob_cast_to_varchar_is_escaped_text(duck):
+    # cast(blob as varchar) writes bytes outside ASCII as '\xFF' escapes: valid UTF-8,
+    # tokenized as that text, never as the raw bytes.
+    [(token,)] = duck.execute("select cape_tokenize(cast(from_hex('ff61') as varchar), "
+                              "'env:CAPE_DEFAULT_KEY', 'hmac-sha256')").fetchall()
+    assert token == hmac.digest(KEY, b"\\xFFa", "sha256").hex()
