@@ -1,7 +1,7 @@
 {#- Noise shapes shared by numeric and date perturbation.
 
     _standard_noise: a draw of unit scale from two independent uniforms, each
-    used once (random() differs at every call):
+    used once (each fresh or keyed uniform is its own draw):
       gaussian  sqrt(-2 ln(1 - u1)) * cos(2 pi u2)   Box-Muller, standard deviation 1
       laplace   ln(1 - u2) - ln(1 - u1)              difference of two Exp(1), mean |x| = 1
     Both are exact; 1 - u lies in (0, 1], so the logarithms are finite. -#}
