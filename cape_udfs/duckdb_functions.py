@@ -21,7 +21,7 @@ from cape_udfs.transforms import get_transform
 from cape_udfs.transforms.format_preserving import fpe_decrypt, fpe_encrypt
 from cape_udfs.transforms.keyed_noise import keyed_uniforms
 from cape_udfs.transforms.reversible_tokenizer import siv_tokens
-from cape_udfs.transforms.secure_noise import secure_uniforms
+from cape_udfs.transforms.secure_noise import secure_standard, secure_uniforms
 from cape_udfs.transforms.token_reverser import reverse_tokens
 from cape_udfs.transforms.tokenizer import tokens
 
@@ -132,6 +132,9 @@ def make_functions(keyring: Keyring = KEYRING):
         # Fresh CSPRNG uniforms, one per row of the batch; the argument only gives the batch's length.
         return secure_uniforms(len(sizes))
 
+    def secure_draw(distribution):
+        return lambda sizes: secure_standard(len(sizes), distribution)
+
     def fpe(crypt, what):
         # FF1 over one batch: one AES context; alphabet, tweak, on_short and column are constants.
         def call(values, key_ids, alphabets, tweaks, on_shorts, columns):
@@ -157,6 +160,8 @@ def make_functions(keyring: Keyring = KEYRING):
         ("cape_column_step", column_step, ["VARCHAR"], "VARCHAR", "native"),
         ("cape_keyed_uniform", keyed_uniform, ["VARCHAR[]", "VARCHAR", "VARCHAR", "VARCHAR"], "DOUBLE", "arrow"),
         ("cape_secure_uniform", secure_uniform, ["INTEGER"], "DOUBLE", "arrow"),
+        ("cape_secure_gaussian", secure_draw("gaussian"), ["INTEGER"], "DOUBLE", "arrow"),
+        ("cape_secure_laplace", secure_draw("laplace"), ["INTEGER"], "DOUBLE", "arrow"),
         ("cape_fpe_encrypt", fpe(fpe_encrypt, "cape_fpe_encrypt"), ["VARCHAR"] * 6, "VARCHAR", "arrow"),
         ("cape_fpe_decrypt", fpe(fpe_decrypt, "cape_fpe_decrypt"), ["VARCHAR"] * 6, "VARCHAR", "arrow"),
     ]
@@ -164,7 +169,8 @@ def make_functions(keyring: Keyring = KEYRING):
 
 # Functions DuckDB must call on every batch: never folded, cached or merged
 # (the plan bridge reads files; secure uniforms differ at every call).
-SIDE_EFFECTS = frozenset({"cape_plan", "cape_column_step", "cape_secure_uniform"})
+SIDE_EFFECTS = frozenset({"cape_plan", "cape_column_step", "cape_secure_uniform", "cape_secure_gaussian",
+                          "cape_secure_laplace"})
 
 
 def register(conn, keyring: Keyring = KEYRING) -> None:

@@ -32,7 +32,7 @@ from cape_udfs.errors import CapeError
 from cape_udfs.transforms.format_preserving import fpe_decrypt, fpe_encrypt
 from cape_udfs.transforms.keyed_noise import keyed_uniforms
 from cape_udfs.transforms.reversible_tokenizer import siv_tokens
-from cape_udfs.transforms.secure_noise import secure_uniforms
+from cape_udfs.transforms.secure_noise import secure_standard, secure_uniforms
 from cape_udfs.transforms.token_reverser import reverse_tokens
 from cape_udfs.transforms.tokenizer import tokens
 
@@ -83,6 +83,14 @@ def secure_uniform_batch(keys, sizes):
     return secure_uniforms(len(sizes))
 
 
+def secure_gaussian_batch(keys, sizes):
+    return secure_standard(len(sizes), "gaussian")
+
+
+def secure_laplace_batch(keys, sizes):
+    return secure_standard(len(sizes), "laplace")
+
+
 def _fpe_batch(crypt, what, keys, values, key_ids, alphabets, tweaks, on_shorts, columns):
     if len(values) == 0:
         return pa.array([], pa.string())
@@ -115,6 +123,8 @@ VECTORIZED = [
     ("cape_token_reverse", token_reverse_batch, 3, "string"),
     ("cape_keyed_uniform", keyed_uniform_batch, 4, "double"),
     ("cape_secure_uniform", secure_uniform_batch, 1, "double"),
+    ("cape_secure_gaussian", secure_gaussian_batch, 1, "double"),
+    ("cape_secure_laplace", secure_laplace_batch, 1, "double"),
     ("cape_fpe_encrypt", fpe_encrypt_batch, 6, "string"),
     ("cape_fpe_decrypt", fpe_decrypt_batch, 6, "string"),
 ]
@@ -122,7 +132,7 @@ VECTORIZED = [
 
 # Different at every call: registered nondeterministic, so Spark never
 # merges two calls or re-evaluates one and gets another value.
-NONDETERMINISTIC = frozenset({"cape_secure_uniform"})
+NONDETERMINISTIC = frozenset({"cape_secure_uniform", "cape_secure_gaussian", "cape_secure_laplace"})
 
 
 def arrow_udfs_available() -> bool:

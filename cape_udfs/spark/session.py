@@ -3,7 +3,8 @@
 ``register(spark)`` makes the SQL functions the dbt macros call:
 
 * ``cape_tokenize``, ``cape_reversible_tokenize``, ``cape_token_reverse``,
-  ``cape_keyed_uniform``, ``cape_secure_uniform``, ``cape_fpe_encrypt``, ``cape_fpe_decrypt``:
+  ``cape_keyed_uniform``, ``cape_secure_uniform`` (``_gaussian``, ``_laplace``),
+  ``cape_fpe_encrypt``, ``cape_fpe_decrypt``:
   vectorized UDFs over the transforms DuckDB uses (see functions.py), whose
   closures carry the keys the driver has resolved;
 * ``cape_plan`` and ``cape_column_step``: the plan bridge, JSON in and out, as

@@ -12,10 +12,24 @@ slower (the kernel's generator runs at a few hundred MB/s; AES-NI at GB/s).
 
 Each value is ``(8 bytes, big-endian, >> 11) / 2**53``: 53 random bits, in
 [0, 1), the same spacing as the keyed uniforms (keyed_noise.py).
+
+``secure_standard(n, distribution)`` shapes two of them into a unit gaussian
+(Box-Muller) or laplace draw (the difference of two exponentials), the same
+formulas as the SQL of keyed and seeded noise (macros/transforms/noise.sql):
+one call of the engine's UDF instead of two, whose per-batch overhead is most
+of the cost of fresh noise.
+
+The uniforms are made ``POOL_SIZE`` at a time and handed out in slices, each
+value once: a DuckDB batch is 2048 rows, and one AES context and one NumPy
+pass per 16 batches cost far less than one per batch (the interpreter lock is
+held for less time, so DuckDB's threads wait less). The pool belongs to one
+process: a forked child (Spark's Python workers are forks) starts a new one
+and never hands out its parent's values.
 """
 from __future__ import annotations
 
 import os
+import threading
 
 import numpy as np
 import pyarrow as pa
@@ -31,11 +45,56 @@ def random_bytes(nbytes: int) -> bytes:
     return encryptor.update(bytes(nbytes)) + encryptor.finalize()
 
 
-def secure_uniforms(n: int) -> pa.Array:
-    """``n`` independent uniforms in [0, 1) with 53 random bits each."""
-    if n <= 0:
-        return pa.array([], pa.float64())
+POOL_SIZE = 1 << 15
+
+
+def fresh_uniforms(n: int) -> pa.Array:
+    """``n`` new uniforms in [0, 1) with 53 random bits each, from one AES key."""
     bits = np.frombuffer(random_bytes(8 * n), ">u8") >> np.uint64(11)
     values = bits.astype(np.float64)
     values *= _SCALE
     return pa.Array.from_buffers(pa.float64(), n, [None, pa.py_buffer(values)])
+
+
+class _Pool:
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._pid = None
+        self._values = None
+        self._used = 0
+
+    def take(self, n: int) -> pa.Array:
+        if n > POOL_SIZE:
+            return fresh_uniforms(n)
+        with self._lock:
+            if self._pid != os.getpid() or self._used + n > len(self._values):
+                self._values, self._used, self._pid = fresh_uniforms(POOL_SIZE), 0, os.getpid()
+            out = self._values.slice(self._used, n)
+            self._used += n
+            return out
+
+
+_POOL = _Pool()
+
+
+def secure_uniforms(n: int) -> pa.Array:
+    """``n`` independent uniforms in [0, 1) with 53 random bits each, never
+    handed out before (in this process or its parent)."""
+    if n <= 0:
+        return pa.array([], pa.float64())
+    return _POOL.take(n)
+
+
+def secure_standard(n: int, distribution: str) -> pa.Array:
+    """``n`` unit draws of ``distribution`` ('gaussian' or 'laplace') from fresh uniforms."""
+    if distribution not in ("gaussian", "laplace"):
+        raise ValueError("distribution must be 'gaussian' or 'laplace'")
+    if n <= 0:
+        return pa.array([], pa.float64())
+    u1 = secure_uniforms(n).to_numpy()
+    u2 = secure_uniforms(n).to_numpy()
+    if distribution == "gaussian":
+        z = np.sqrt(-2 * np.log1p(-u1)) * np.cos(2 * np.pi * u2)
+    else:
+        z = np.log1p(-u2) - np.log1p(-u1)
+    return pa.array(z, pa.float64())

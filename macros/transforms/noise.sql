@@ -9,8 +9,14 @@
   {{ return(adapter.dispatch('_standard_noise', 'cape')(step, distribution, index_a, index_b, stream, row)) }}
 {%- endmacro %}
 
-{#- ln, sqrt, cos and pi() are the same on DuckDB and Spark; the uniforms dispatch. -#}
+{#- ln, sqrt, cos and pi() are the same on DuckDB and Spark; the uniforms dispatch.
+    Fresh noise (no seed, no consistent_by) is one call that draws both uniforms
+    from the CSPRNG and shapes them alike (cape_udfs/transforms/secure_noise.py):
+    half the calls, and a UDF call's overhead is most of fresh noise's cost. -#}
 {% macro default___standard_noise(step, distribution, index_a, index_b, stream, row) -%}
+  {%- if not step.args.consistent_by and step.args.seed is none and distribution in ('gaussian', 'laplace') -%}
+    {{ return('cape_secure_' ~ distribution ~ '(' ~ (index_a | int) ~ ')') }}
+  {%- endif -%}
   {%- set u1 = cape._uniform(step, index_a, row, stream) -%}
   {%- set u2 = cape._uniform(step, index_b, row, stream ~ '#2') -%}
   {%- if distribution == 'gaussian' -%}

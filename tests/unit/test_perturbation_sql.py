@@ -193,7 +193,12 @@ def test_column_macro_seed_is_keyed_by_the_expression():
 
 def test_fresh_noise_comes_from_the_secure_generator(con):
     sql = _sql("x", "{type: numeric-perturbation, distribution: laplace, scale: 3}", "spread")
-    assert "random()" not in sql and sql.count("cape_secure_uniform(") == 2
+    assert "random()" not in sql and sql.count("cape_secure_laplace(") == 1  # both uniforms in one call
     first = con.execute(f"select {sql} from spread order by id").fetchall()
     second = con.execute(f"select {sql} from spread order by id").fetchall()
     assert sum(a == b for a, b in zip(first, second)) < 0.01 * len(first)
+    uniform = _sql("n", "{type: numeric-perturbation, min: -3, max: 3}", "spread")
+    assert "random()" not in uniform and uniform.count("cape_secure_uniform(") == 1
+    dates = _sql("d", "{type: date-perturbation, frequency: [day, hour], distribution: gaussian, scale: [2, 3]}",
+                 "spread")
+    assert "cape_secure_gaussian(0)" in dates and "cape_secure_gaussian(1)" in dates
