@@ -91,10 +91,14 @@ def secure_standard(n: int, distribution: str) -> pa.Array:
         raise ValueError("distribution must be 'gaussian' or 'laplace'")
     if n <= 0:
         return pa.array([], pa.float64())
-    u1 = secure_uniforms(n).to_numpy()
-    u2 = secure_uniforms(n).to_numpy()
-    if distribution == "gaussian":
-        z = np.sqrt(-2 * np.log1p(-u1)) * np.cos(2 * np.pi * u2)
-    else:
-        z = np.log1p(-u2) - np.log1p(-u1)
-    return pa.array(z, pa.float64())
+    u = secure_uniforms(2 * n).to_numpy()  # one pool slice: u1, then u2
+    u1, u2 = u[:n], u[n:]
+    if distribution == "gaussian":  # sqrt(-2 ln(1 - u1)) * cos(2 pi u2), in place
+        z = np.log1p(-u1)
+        z *= -2
+        np.sqrt(z, out=z)
+        z *= np.cos(2 * np.pi * u2)
+    else:  # ln(1 - u2) - ln(1 - u1)
+        z = np.log1p(-u2)
+        z -= np.log1p(-u1)
+    return pa.Array.from_buffers(pa.float64(), n, [None, pa.py_buffer(z)])
