@@ -29,6 +29,10 @@ QUERIES = {
                                            "from people",
     "keyed uniform, an entity per 20 rows": f"select count(cape_keyed_uniform(['c' || (id // 20)::varchar], "
                                             f"'{KEY_ID}', 'age', 'number')) from people",
+    # Unseeded noise: DuckDB's PCG (what it used before) and the CSPRNG that replaced it.
+    "random() (native PCG)": "select count(random()) from people",
+    "secure uniform (AES-CTR CSPRNG)": "select count(cape_secure_uniform(0)) from people",
+    "secure gaussian (two CSPRNG uniforms, one call)": "select count(cape_secure_gaussian(0)) from people",
     "reversible-tokenizer (AES-SIV)": f"select count(cape_reversible_tokenize(email, '{KEY_ID}')) from people",
     # 16-digit card-number-like strings derived from each row (the derivation is native and cheap).
     "format-preserving-encryption (FF1, 16 digits)":

@@ -71,6 +71,33 @@ rules:
       - transform: {type: date-truncation, frequency: year}
 """
 
+# Unseeded noise on three columns (four uniforms a row): the CSPRNG's cost.
+NOISE_POLICY = """
+label: bench-noise
+version: 1
+rules:
+  - match: {name: amount}
+    actions:
+      - transform: {type: numeric-perturbation, distribution: gaussian, scale: 10}
+  - match: {name: age}
+    actions:
+      - transform: {type: numeric-perturbation, dtype: Integer, min: -2, max: 3}
+  - match: {name: born}
+    actions:
+      - transform: {type: date-perturbation, frequency: day, min: -30, max: 31}
+"""
+
+# The same SELECT with DuckDB's random() (a PCG, what unseeded noise used
+# before): the baseline of the CSPRNG's cost, everything else equal.
+RANDOM_TWIN_MACRO = """
+{% macro random_twin(relation, policy) -%}
+  {%- set sql = cape.apply_policy(relation, policy) -%}
+  {%- set sql = modules.re.sub('cape_secure_uniform\\(\\d+\\)', 'random()', sql) -%}
+  {%- set sql = modules.re.sub('cape_secure_gaussian\\(\\d+\\)', '(sqrt(-2 * ln(1 - random())) * cos(2 * pi() * random()))', sql) -%}
+  {{ return(modules.re.sub('cape_secure_laplace\\(\\d+\\)', '(ln(1 - random()) - ln(1 - random()))', sql)) }}
+{%- endmacro %}
+"""
+
 SOURCES_YML = """
 version: 2
 sources:
@@ -92,6 +119,10 @@ MODELS = {
                         + "{{ cape.apply_policy(source('bench', 'people'), 'policies/tokenizer.yml') }}"),
     "bench_reversible": ("reversible-tokenizer (AES-SIV), table", TABLE
                          + "{{ cape.apply_policy(source('bench', 'people'), 'policies/reversible.yml') }}"),
+    "bench_noise_random": ("fresh noise, 3 columns, random() (PCG), table", TABLE
+                           + "{{ random_twin(source('bench', 'people'), 'policies/noise.yml') }}"),
+    "bench_noise_secure": ("fresh noise, 3 columns, cape_secure_uniform (CSPRNG), table", TABLE
+                           + "{{ cape.apply_policy(source('bench', 'people'), 'policies/noise.yml') }}"),
     "bench_policy_table": ("4-transform policy, table", TABLE
                            + "{{ cape.apply_policy(source('bench', 'people'), 'policies/four.yml') }}"),
     "bench_policy_parquet": ("4-transform policy, Parquet -> external Parquet",
@@ -135,6 +166,8 @@ class BenchProject:
         p.write("policies/tokenizer.yml", TOKENIZER_POLICY)
         p.write("policies/reversible.yml", REVERSIBLE_POLICY)
         p.write("policies/four.yml", FOUR_TRANSFORM_POLICY)
+        p.write("policies/noise.yml", NOISE_POLICY)
+        p.write("macros/random_twin.sql", RANDOM_TWIN_MACRO)
         for name, (_, sql) in MODELS.items():
             p.write(f"models/{name}.sql", sql + "\n")
         p.write(f"models/{STARTUP_MODEL}.sql", "{{ config(materialized='view') }}\nselect 1 as one\n")

@@ -22,6 +22,7 @@ from cape_udfs.transforms import get_transform
 from cape_udfs.transforms.format_preserving import fpe_decrypt, fpe_encrypt
 from cape_udfs.transforms.keyed_noise import keyed_uniforms
 from cape_udfs.transforms.reversible_tokenizer import siv_tokens
+from cape_udfs.transforms.secure_noise import secure_standard, secure_uniforms
 from cape_udfs.transforms.token_reverser import reverse_tokens
 from cape_udfs.transforms.tokenizer import tokens
 
@@ -88,8 +89,11 @@ def column_step_request(request_json: str, keyring: Keyring = KEYRING) -> str:
                 key_name = request.get("key")
                 key = parse_key_ref(None if key_name is None else {"type": "named", "name": key_name},
                                     origin="")
-            step = make_step(tr, validated, key, request.get("column") or "expression",
-                             request.get("data_type"), f"{where}:0", keyring, request.get("options") or {})
+            column = request.get("column") or "expression"
+            # The step's place names the expression too: two seeded macros on
+            # different expressions draw independent noise.
+            step = make_step(tr, validated, key, column, request.get("data_type"), f"{where}:{column}:0",
+                             keyring, request.get("options") or {})
         except PolicyError as exc:
             raise exc.located(rule=where) from None
         except CapeError as exc:
@@ -130,6 +134,13 @@ def make_functions(keyring: Keyring = KEYRING):
         return keyed_uniforms(_flat(entities), key, _constant(salts, "cape_keyed_uniform salt"),
                               _constant(streams, "cape_keyed_uniform stream"))
 
+    def secure_uniform(sizes):
+        # Fresh CSPRNG uniforms, one per row of the batch; the argument only gives the batch's length.
+        return secure_uniforms(len(sizes))
+
+    def secure_draw(distribution):
+        return lambda sizes: secure_standard(len(sizes), distribution)
+
     def fpe(crypt, what):
         # FF1 over one batch: one AES context; alphabet, tweak, on_short and column are constants.
         def call(values, key_ids, alphabets, tweaks, on_shorts, columns):
@@ -155,9 +166,18 @@ def make_functions(keyring: Keyring = KEYRING):
         ("cape_column_step", column_step, ["VARCHAR"], "VARCHAR", "native"),
         ("cape_audit_verify", audit_seal.verify_request, ["VARCHAR"], "BOOLEAN", "native"),
         ("cape_keyed_uniform", keyed_uniform, ["VARCHAR[]", "VARCHAR", "VARCHAR", "VARCHAR"], "DOUBLE", "arrow"),
+        ("cape_secure_uniform", secure_uniform, ["INTEGER"], "DOUBLE", "arrow"),
+        ("cape_secure_gaussian", secure_draw("gaussian"), ["INTEGER"], "DOUBLE", "arrow"),
+        ("cape_secure_laplace", secure_draw("laplace"), ["INTEGER"], "DOUBLE", "arrow"),
         ("cape_fpe_encrypt", fpe(fpe_encrypt, "cape_fpe_encrypt"), ["VARCHAR"] * 6, "VARCHAR", "arrow"),
         ("cape_fpe_decrypt", fpe(fpe_decrypt, "cape_fpe_decrypt"), ["VARCHAR"] * 6, "VARCHAR", "arrow"),
     ]
+
+
+# Functions DuckDB must call on every batch: never folded, cached or merged
+# (the plan bridge reads files; secure uniforms differ at every call).
+SIDE_EFFECTS = frozenset({"cape_plan", "cape_column_step", "cape_audit_verify", "cape_secure_uniform", "cape_secure_gaussian",
+                          "cape_secure_laplace"})
 
 
 def register(conn, keyring: Keyring = KEYRING) -> None:
@@ -168,4 +188,4 @@ def register(conn, keyring: Keyring = KEYRING) -> None:
         except Exception:  # not registered yet  # noqa: BLE001
             pass
         conn.create_function(name, fn, params, returns, type=kind,
-                             null_handling="special", side_effects=name in ("cape_plan", "cape_column_step", "cape_audit_verify"))
+                             null_handling="special", side_effects=name in SIDE_EFFECTS)

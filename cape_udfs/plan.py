@@ -58,34 +58,47 @@ def make_step(tr, args: dict, key: KeyRef | None, column: str, in_type: str | No
         raise PolicyError(
             f"{tr.name} cannot be applied to column '{column}' of type {in_type} "
             f"(accepts {', '.join(sorted(tr.accepts))} columns)", field="match")
+    planned = tr.plan_args(args, family, options)
+    tr.check_effect(planned, family, in_type)
     step = {
         "transform": tr.name,
         "macro": "render_" + tr.name.replace("-", "_"),
         "column": column,
-        "args": tr.plan_args(args, family, options),
+        "args": planned,
         "input_type": in_type,
         "family": family,
         "output_type": tr.output_type(in_type, args) if in_type else None,
         "salt": salt,
     }
     # A transform that is keyed only for some arguments (perturbation with
-    # consistent_by) says so through needs_key; otherwise the key stays unloaded.
+    # seed or consistent_by) says so through needs_key; otherwise the key stays unloaded.
     if key is not None and tr.needs_key(args):
         step["key_id"] = keyring.resolve(key)
         check = getattr(tr, "key_check", None)
         problem = check(keyring.get(step["key_id"])) if check is not None else None
         if problem:
             raise PolicyError(problem, field="key")
+    if args.get("seed") is not None and args.get("consistent_by") is None:
+        # Seeded noise is keyed by the row under a salt of the seed and this
+        # step's place, so equal seeds on two columns or steps stay independent.
+        from cape_udfs.transforms.keyed_noise import seeded_salt
+        step["seed_salt"] = seeded_salt(args["seed"], salt)
     return step
 
 
 def _bind_relation(step: dict, names: list[str], types: dict, relation: str) -> None:
     """What a step reads from the relation besides its own column: the
-    ``consistent_by`` columns (raw input values, each with the family that fixes
-    its canonical text; ``row_head`` lets the macro find the row's alias) and,
-    for ``relative_scale``, the relation itself."""
+    ``consistent_by`` columns, or every input column for seeded noise (raw
+    input values, each with the family that fixes its canonical text;
+    ``row_head`` lets the macro find the row's alias) and, for
+    ``relative_scale``, the relation itself."""
     args = step["args"]
     wanted = args.get("consistent_by")
+    if step.get("seed_salt") is not None:
+        # Seeded noise: the whole input row, each column as its canonical text
+        # where its family has one (the macro casts the others to text).
+        step["entity"] = [{"column": c, "family": t.family_of(types[c])} for c in names]
+        step["row_head"] = names[0]
     if wanted:
         from cape_udfs.transforms.keyed_noise import ENTITY_FAMILIES
         entity = []

@@ -32,6 +32,7 @@ from cape_udfs.errors import CapeError
 from cape_udfs.transforms.format_preserving import fpe_decrypt, fpe_encrypt
 from cape_udfs.transforms.keyed_noise import keyed_uniforms
 from cape_udfs.transforms.reversible_tokenizer import siv_tokens
+from cape_udfs.transforms.secure_noise import secure_standard, secure_uniforms
 from cape_udfs.transforms.token_reverser import reverse_tokens
 from cape_udfs.transforms.tokenizer import tokens
 
@@ -77,6 +78,19 @@ def keyed_uniform_batch(keys, entities, key_ids, salts, streams):
                           _constant(streams, "cape_keyed_uniform stream"))
 
 
+def secure_uniform_batch(keys, sizes):
+    # Fresh CSPRNG uniforms; the argument only gives the batch's length (no key).
+    return secure_uniforms(len(sizes))
+
+
+def secure_gaussian_batch(keys, sizes):
+    return secure_standard(len(sizes), "gaussian")
+
+
+def secure_laplace_batch(keys, sizes):
+    return secure_standard(len(sizes), "laplace")
+
+
 def _fpe_batch(crypt, what, keys, values, key_ids, alphabets, tweaks, on_shorts, columns):
     if len(values) == 0:
         return pa.array([], pa.string())
@@ -108,9 +122,17 @@ VECTORIZED = [
     ("cape_reversible_tokenize", reversible_tokenize_batch, 2, "string"),
     ("cape_token_reverse", token_reverse_batch, 3, "string"),
     ("cape_keyed_uniform", keyed_uniform_batch, 4, "double"),
+    ("cape_secure_uniform", secure_uniform_batch, 1, "double"),
+    ("cape_secure_gaussian", secure_gaussian_batch, 1, "double"),
+    ("cape_secure_laplace", secure_laplace_batch, 1, "double"),
     ("cape_fpe_encrypt", fpe_encrypt_batch, 6, "string"),
     ("cape_fpe_decrypt", fpe_decrypt_batch, 6, "string"),
 ]
+
+
+# Different at every call: registered nondeterministic, so Spark never
+# merges two calls or re-evaluates one and gets another value.
+NONDETERMINISTIC = frozenset({"cape_secure_uniform", "cape_secure_gaussian", "cape_secure_laplace"})
 
 
 def arrow_udfs_available() -> bool:
@@ -145,7 +167,7 @@ def _pandas_function(batch, keys, arity):
     return _typed(udf, arity, pd.Series)
 
 
-def make_udf(batch, arity: int, return_type: str, keys: dict, kind: str):
+def make_udf(batch, arity: int, return_type: str, keys: dict, kind: str, deterministic: bool = True):
     """A Spark UDF of ``kind`` ('arrow' or 'pandas') that calls ``batch`` with
     a private copy of ``keys``."""
     from pyspark.sql.types import DoubleType, StringType
@@ -154,8 +176,10 @@ def make_udf(batch, arity: int, return_type: str, keys: dict, kind: str):
     return_type = {"string": StringType(), "double": DoubleType()}[return_type]
     if kind == "arrow":
         from pyspark.sql.functions import arrow_udf
-        return arrow_udf(_arrow_function(batch, keys, arity), return_type)
-    if kind == "pandas":
+        udf = arrow_udf(_arrow_function(batch, keys, arity), return_type)
+    elif kind == "pandas":
         from pyspark.sql.functions import pandas_udf
-        return pandas_udf(_pandas_function(batch, keys, arity), return_type)
-    raise ValueError("UDF kind must be 'arrow' or 'pandas'")
+        udf = pandas_udf(_pandas_function(batch, keys, arity), return_type)
+    else:
+        raise ValueError("UDF kind must be 'arrow' or 'pandas'")
+    return udf if deterministic else udf.asNondeterministic()

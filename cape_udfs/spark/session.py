@@ -3,7 +3,8 @@
 ``register(spark)`` makes the SQL functions the dbt macros call:
 
 * ``cape_tokenize``, ``cape_reversible_tokenize``, ``cape_token_reverse``,
-  ``cape_keyed_uniform``, ``cape_fpe_encrypt``, ``cape_fpe_decrypt``:
+  ``cape_keyed_uniform``, ``cape_secure_uniform`` (``_gaussian``, ``_laplace``),
+  ``cape_fpe_encrypt``, ``cape_fpe_decrypt``:
   vectorized UDFs over the transforms DuckDB uses (see functions.py), whose
   closures carry the keys the driver has resolved;
 * ``cape_plan`` and ``cape_column_step``: the plan bridge, JSON in and out, as
@@ -29,8 +30,8 @@ import threading
 
 from cape_udfs.duckdb_functions import column_step_request, plan_request
 from cape_udfs.keys import KEYRING, Keyring
-from cape_udfs.spark.functions import (VECTORIZED, arrow_udfs_available, column_step_on_worker, make_udf,
-                                       plan_on_worker)
+from cape_udfs.spark.functions import (NONDETERMINISTIC, VECTORIZED, arrow_udfs_available, column_step_on_worker,
+                                       make_udf, plan_on_worker)
 
 DEFAULT_MASTER = "local[*]"
 # The exact text of _policy_plan's and _column_transform's run_query: the
@@ -115,7 +116,8 @@ class SparkFunctions:
 
     def _register_vectorized(self) -> None:
         for name, batch, arity, returns in VECTORIZED:
-            self.spark.udf.register(name, make_udf(batch, arity, returns, self._keys, self.kind))
+            self.spark.udf.register(name, make_udf(batch, arity, returns, self._keys, self.kind,
+                                                   deterministic=name not in NONDETERMINISTIC))
 
     def use_kind(self, kind: str) -> None:
         """Register the vectorized UDFs again as ``kind`` ('arrow' or 'pandas')."""

@@ -107,6 +107,11 @@ class Transform:
         ``options`` are the project's settings (e.g. tokenizer_algorithm)."""
         return args
 
+    def check_effect(self, args: dict, family: str, input_type: str | None) -> None:
+        """Raise PolicyError when ``args`` (as plan_args returned them) can never
+        change a value of a column of ``family`` / ``input_type`` (None when
+        unknown): such a step would publish raw values as transformed ones."""
+
     def output_type(self, input_type: str, args: dict) -> str:
         """SQL type of the result for an input of ``input_type`` (engine spelling)."""
         return input_type

@@ -16,6 +16,11 @@ number of units is drawn and the value moves by that many units (a year is
   patient's dates all move together and intervals between them survive when
   the columns use the same frequency and bounds (a named transformation is
   the simplest way); give a different ``salt`` for independent shifts.
+* Refused when planned against a column that no draw can change: every unit
+  shifts by 0 (uniform [0, 1), or gaussian / laplace whose largest draw
+  rounds to 0 or whose bounds are [0, 0]), or, for a DATE column, the total
+  shift always lies within [0, 1 day) (a date is shifted as its midnight and
+  cut back to its day, so ``frequency: hour, min: 0, max: 24`` never moves it).
 """
 from __future__ import annotations
 
@@ -23,7 +28,8 @@ from cape_udfs import types as t
 from cape_udfs.errors import PolicyError
 from cape_udfs.transforms.base import Transform, _describe
 from cape_udfs.transforms.frequencies import SECONDS_PER_UNIT, normalize_unit
-from cape_udfs.transforms.perturbation import KEYED_PARAMS, UNIFORM, check_clip, check_keyed
+from cape_udfs.transforms.perturbation import (KEYED_PARAMS, UNIFORM, check_clip, check_keyed, largest_rounded,
+                                               needs_key)
 
 _MAX_UNITS = 10_000_000
 DEFAULT_SALT = "date-perturbation"
@@ -57,13 +63,10 @@ def _per_unit(args, name, count, whole):
 class DatePerturbation(Transform):
     name = "date-perturbation"
     accepts = t.TEMPORAL
-    # Keyed only with consistent_by (see needs_key); a key without it is refused.
+    # Keyed only with seed or consistent_by (see needs_key); a key without them is refused.
     uses_key = True
     params = KEYED_PARAMS
-
-    @staticmethod
-    def needs_key(args) -> bool:
-        return args.get("consistent_by") is not None
+    needs_key = staticmethod(needs_key)
 
     def validate(self, args):
         base = super().validate({k: v for k, v in args.items() if k not in _LISTS})
@@ -105,3 +108,27 @@ class DatePerturbation(Transform):
             raise PolicyError("each frequency may appear once with consistent_by", field="frequency")
         base.update(shifts=shifts)
         return base
+
+    def check_effect(self, args, family, input_type):
+        low = high = 0  # the least and greatest total shift, in seconds
+        for shift in args["shifts"]:
+            lo, hi = _unit_range(shift, args["distribution"])
+            low += lo * shift["seconds"]
+            high += hi * shift["seconds"]
+        if low == high == 0:
+            raise PolicyError("the shifts of every draw add up to 0, so every output would equal its input; "
+                              "widen min and max (or the scale)", field="max")
+        if family == t.DATE and low >= 0 and high < SECONDS_PER_UNIT["day"]:
+            raise PolicyError("every shift lies within [0, 1 day) and a DATE column keeps only the day, so "
+                              "every output would equal its input; allow negative or whole-day shifts",
+                              field="max")
+
+
+def _unit_range(shift, distribution):
+    """The least and greatest whole number of units a draw can shift by."""
+    if distribution == UNIFORM:
+        return shift["min"], shift["max"] - 1
+    reach = largest_rounded(shift["scale"], distribution)
+    lo = -reach if shift["min"] is None else max(shift["min"], -reach)
+    hi = reach if shift["max"] is None else min(shift["max"], reach)
+    return lo, hi

@@ -22,6 +22,26 @@ share one salt so an entity's dates move together), ``stream`` separates the
 uniforms one transform needs (one per date unit, two for gaussian and
 laplace). The values are the *canonical text* of each consistent_by column,
 identical on every engine (see ENTITY_FAMILIES).
+
+Seeded noise (``seed: n``, no consistent_by) is the same keyed uniform, under
+the transform's key (default CAPE_DEFAULT_KEY), with
+
+    salt   = "seed/" || n || "/" || step        (seeded_salt)
+    stream = "seed/" || k                       (seeded_stream)
+    values = every input column of the row, in the relation's order
+
+where ``step`` names the column and the step's place among its steps
+(``amount:0``; for a column macro, the macro and its expression), so two
+columns or steps with the same seed draw independent noise, and ``k`` numbers
+the uniforms of the step (date unit i uses i, and n_units + i for its second
+uniform). A column's text is its canonical text where its family has one and
+the engine's cast to text otherwise (floats, nested types: the same on every
+run of one engine, not across engines); NULL is the NULL field. The
+consistent_by streams are the fixed names ``number``, ``<unit>`` and their
+``#2``, none starting ``seed/``, so a seeded draw never repeats a
+consistent_by draw. Without the key, a published table and its policy no
+longer let anyone enumerate the rows that explain the noise; with it, the
+noise of a row is fixed, so two identical rows get identical noise.
 """
 from __future__ import annotations
 
@@ -58,6 +78,16 @@ def _field(text: str | None) -> bytes:
 def entity_message(salt: str, stream: str, values) -> bytes:
     """The HMAC message for one entity (a sequence of canonical texts or None)."""
     return PREFIX + _field(salt) + _field(stream) + b"".join(_field(v) for v in values)
+
+
+def seeded_salt(seed: int, step: str) -> str:
+    """The salt of a seeded step (``step`` as the planner names it: ``column:index``)."""
+    return f"seed/{int(seed)}/{step}"
+
+
+def seeded_stream(index: int) -> str:
+    """The stream of the step's uniform number ``index``."""
+    return f"seed/{int(index)}"
 
 
 def keyed_uniform(key: bytes, salt: str, stream: str, values) -> float:

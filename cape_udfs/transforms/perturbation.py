@@ -2,24 +2,37 @@
 
 Where the uniforms come from (one rule per step):
 
-* no ``seed`` and no ``consistent_by``: fresh random numbers every run;
-* ``seed``: a function of the seed, the column and the row's input values, so
-  a rerun on the same input gives the same output whatever the thread count or
-  row order;
-* ``consistent_by: [col, ...]``: a keyed function (HMAC-SHA256, see
-  keyed_noise) of those columns' values, so every row of one entity gets the
-  same noise in every run, table and engine, and nobody without the key can
-  predict it. Only then is the transform keyed: ``key`` takes the usual forms
-  and defaults to CAPE_DEFAULT_KEY. ``salt`` picks the noise source: rows with
-  the same key, salt and entity get the same uniforms.
+* no ``seed`` and no ``consistent_by``: fresh uniforms from a
+  cryptographically secure generator every run (secure_noise.py), never a
+  reproducible PRNG such as DuckDB's ``random()``;
+* ``seed``: a keyed function (HMAC-SHA256, see keyed_noise) of the seed, the
+  step and the row's input values, so a rerun on the same input with the same
+  key gives the same output whatever the thread count or row order, and the
+  policy alone (which names the seed) does not let anyone recompute it;
+* ``consistent_by: [col, ...]``: a keyed function of those columns' values,
+  so every row of one entity gets the same noise in every run, table and
+  engine, and nobody without the key can predict it. ``salt`` picks the noise
+  source: rows with the same key, salt and entity get the same uniforms.
+
+With ``seed`` or ``consistent_by`` the transform is keyed: ``key`` takes the
+usual forms and defaults to CAPE_DEFAULT_KEY.
 
 ``distribution`` shapes the noise from the uniforms: ``uniform`` (default) in
 [min, max); ``gaussian`` with standard deviation ``scale`` (Box-Muller, two
 uniforms, exact); ``laplace`` with mean absolute noise ``scale`` (the
 difference of two exponentials, exact). For gaussian and laplace, ``min`` and
 ``max`` are optional clipping bounds that must contain 0.
+
+A configuration whose every draw leaves the value unchanged (noise that the
+column's rounding takes back to 0) is refused when the policy is planned
+against the column's type: it would publish raw values as perturbed ones.
+The 53-bit uniforms bound the standard draws: ``|Z| <= GAUSSIAN_MAX``
+(Box-Muller at 1 - u1 = 2**-53, cos = 1) and ``|Z| <= LAPLACE_MAX`` (one
+exponential at 53 ln 2, the other 0).
 """
 from __future__ import annotations
+
+import math
 
 from cape_udfs.errors import PolicyError
 from cape_udfs.transforms.base import INT, STRING, Param, _describe
@@ -56,18 +69,37 @@ SALT = Param("salt", STRING, "a non-empty string", None,
 KEYED_PARAMS = (SEED, DISTRIBUTION, CONSISTENT_BY, SALT)
 
 
+# The largest |Z| a draw from two 53-bit uniforms can give (see the docstring).
+GAUSSIAN_MAX = math.sqrt(-2 * math.log(2.0 ** -53))
+LAPLACE_MAX = 53 * math.log(2)
+STANDARD_MAX = {GAUSSIAN: GAUSSIAN_MAX, LAPLACE: LAPLACE_MAX}
+
+
+def needs_key(args) -> bool:
+    """Seeded and consistent_by noise are keyed; fresh noise is not."""
+    return args.get("consistent_by") is not None or args.get("seed") is not None
+
+
 def check_keyed(raw_args: dict, args: dict) -> None:
-    """``key`` and ``salt`` only mean something with ``consistent_by``; ``seed``
-    is another source of uniforms and cannot be combined with it."""
+    """``key`` only means something with ``seed`` or ``consistent_by``, ``salt``
+    only with ``consistent_by`` (a seeded step's salt is its seed and place);
+    ``seed`` is another source of uniforms and cannot be combined with
+    ``consistent_by``."""
     if args["consistent_by"] is None:
-        if raw_args.get("key") is not None:
-            raise PolicyError("a key is only used with consistent_by (the noise is keyed by those columns)",
+        if raw_args.get("key") is not None and args["seed"] is None:
+            raise PolicyError("a key is only used with seed or consistent_by (fresh noise needs none)",
                               field="key")
         if args["salt"] is not None:
-            raise PolicyError("salt is only used with consistent_by", field="salt")
+            raise PolicyError("salt is only used with consistent_by (seeded noise is salted by its seed)",
+                              field="salt")
     elif args["seed"] is not None:
         raise PolicyError("give either seed or consistent_by, not both (consistent_by noise is keyed)",
                           field="seed")
+
+
+def largest_rounded(scale: float, distribution: str) -> int:
+    """The largest |round(scale * Z)| (half away from zero) any draw can give."""
+    return math.floor(scale * STANDARD_MAX[distribution] + 0.5)
 
 
 def check_clip(low, high, what: str = "") -> None:

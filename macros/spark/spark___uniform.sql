@@ -1,16 +1,12 @@
-{#- A uniform number in [0, 1), as duckdb___uniform: keyed by the entity with
-    consistent_by (the same cape_keyed_uniform, so the same draws as DuckDB),
-    a hash of the seed, the step and the row's input values with a seed (xxhash64:
-    the same across reruns and partitionings, not the same numbers as DuckDB's
-    hash), else rand(). -#}
+{#- A uniform number in [0, 1), as duckdb___uniform: keyed (the same
+    cape_keyed_uniform and messages, so a consistent_by draw equals DuckDB's;
+    a seeded draw too where every input column has a canonical text) with
+    consistent_by or a seed, else cape_secure_uniform (never rand(), an
+    XORShift). -#}
 {% macro spark___uniform(step, index, row, stream=none) -%}
-  {%- if step.args.consistent_by -%}
-    {{ return('cape_keyed_uniform(' ~ cape._entity_list(step, row) ~ ', ' ~ cape._spark_string(step.key_id) ~ ', '
-              ~ cape._spark_string(step.args.salt if step.args.salt is not none else step.column) ~ ', '
-              ~ cape._spark_string(stream if stream is not none else index) ~ ')') }}
+  {%- set keyed = cape._keyed_uniform_args(step, index, row, stream, cape._spark_string) -%}
+  {%- if keyed is not none -%}
+    {{ return('cape_keyed_uniform(' ~ keyed ~ ')') }}
   {%- endif -%}
-  {%- if step.args.seed is none -%}
-    {{ return('rand()') }}
-  {%- endif -%}
-  {{ return('(cast(shiftrightunsigned(xxhash64(' ~ step.args.seed ~ ', ' ~ cape._spark_string(step.salt ~ ':' ~ index) ~ ', ' ~ row ~ '), 11) as double) / 9007199254740992.0)') }}
+  {{ return('cape_secure_uniform(' ~ (index | int) ~ ')') }}
 {%- endmacro %}

@@ -1,7 +1,7 @@
 {#- Noise shapes shared by numeric and date perturbation.
 
     _standard_noise: a draw of unit scale from two independent uniforms, each
-    used once (random() differs at every call):
+    used once (each fresh or keyed uniform is its own draw):
       gaussian  sqrt(-2 ln(1 - u1)) * cos(2 pi u2)   Box-Muller, standard deviation 1
       laplace   ln(1 - u2) - ln(1 - u1)              difference of two Exp(1), mean |x| = 1
     Both are exact; 1 - u lies in (0, 1], so the logarithms are finite. -#}
@@ -9,8 +9,14 @@
   {{ return(adapter.dispatch('_standard_noise', 'cape')(step, distribution, index_a, index_b, stream, row)) }}
 {%- endmacro %}
 
-{#- ln, sqrt, cos and pi() are the same on DuckDB and Spark; the uniforms dispatch. -#}
+{#- ln, sqrt, cos and pi() are the same on DuckDB and Spark; the uniforms dispatch.
+    Fresh noise (no seed, no consistent_by) is one call that draws both uniforms
+    from the CSPRNG and shapes them alike (cape_udfs/transforms/secure_noise.py):
+    half the calls, and a UDF call's overhead is most of fresh noise's cost. -#}
 {% macro default___standard_noise(step, distribution, index_a, index_b, stream, row) -%}
+  {%- if not step.args.consistent_by and step.args.seed is none and distribution in ('gaussian', 'laplace') -%}
+    {{ return('cape_secure_' ~ distribution ~ '(' ~ (index_a | int) ~ ')') }}
+  {%- endif -%}
   {%- set u1 = cape._uniform(step, index_a, row, stream) -%}
   {%- set u2 = cape._uniform(step, index_b, row, stream ~ '#2') -%}
   {%- if distribution == 'gaussian' -%}

@@ -1,10 +1,13 @@
-{#- A uniform number in [0, 1). Fresh per run; with a seed a function of the
-    seed, the step and the row's input values, so reruns repeat whatever the
-    thread count (53 bits of the hash keep the result below 1); with
-    consistent_by a keyed function of the entity (cape_keyed_uniform, see
-    cape_udfs/transforms/keyed_noise.py). `index` numbers the uniforms a step
-    needs for the seed; `stream` names them for the keyed draw (so a unit's
-    keyed draw does not depend on its position in a list). -#}
+{#- A uniform number in [0, 1) (see cape_udfs/transforms/perturbation.py).
+    Keyed (cape_keyed_uniform, an HMAC under the step's key, see
+    cape_udfs/transforms/keyed_noise.py) with consistent_by, by the entity; and
+    with a seed, by the row's input values under the salt the planner derived
+    from the seed and the step, so reruns repeat whatever the thread count and
+    nobody without the key can recompute the noise from the policy. Else fresh
+    from a CSPRNG (cape_secure_uniform; never random(), a PCG whose outputs
+    reveal its state). `index` numbers the uniforms a step needs (the seeded
+    streams); `stream` names them for consistent_by (so a unit's keyed draw
+    does not depend on its position in a list). -#}
 {% macro _uniform(step, index, row, stream=none) -%}
   {{ return(adapter.dispatch('_uniform', 'cape')(step, index, row, stream)) }}
 {%- endmacro %}
@@ -14,21 +17,38 @@
 {%- endmacro %}
 
 {% macro duckdb___uniform(step, index, row, stream=none) -%}
+  {%- set keyed = cape._keyed_uniform_args(step, index, row, stream, cape._sql_string) -%}
+  {%- if keyed is not none -%}
+    {{ return('cape_keyed_uniform(' ~ keyed ~ ')') }}
+  {%- endif -%}
+  {#- The argument only sizes DuckDB's batch; the function has side effects,
+      so no two calls are merged or folded. -#}
+  {{ return('cape_secure_uniform(' ~ (index | int) ~ ')') }}
+{%- endmacro %}
+
+{#- The arguments of cape_keyed_uniform (entity list, key id, salt, stream) for
+    a keyed step, none for fresh noise; `literal` quotes a string for the engine. -#}
+{% macro _keyed_uniform_args(step, index, row, stream, literal) -%}
   {%- if step.args.consistent_by -%}
-    {{ return('cape_keyed_uniform(' ~ cape._entity_list(step, row) ~ ', ' ~ cape._sql_string(step.key_id) ~ ', '
-              ~ cape._sql_string(step.args.salt if step.args.salt is not none else step.column) ~ ', '
-              ~ cape._sql_string(stream if stream is not none else index) ~ ')') }}
+    {{ return(cape._entity_list(step, row) ~ ', ' ~ literal(step.key_id) ~ ', '
+              ~ literal(step.args.salt if step.args.salt is not none else step.column) ~ ', '
+              ~ literal(stream if stream is not none else index)) }}
   {%- endif -%}
-  {%- if step.args.seed is none -%}
-    {{ return('random()') }}
+  {%- if step.args.seed is not none -%}
+    {%- if step.seed_salt is not defined or step.key_id is not defined -%}
+      {{ exceptions.raise_compiler_error("cape: the seeded step of " ~ step.column ~ " has no key (plan it with cape_udfs)") }}
+    {%- endif -%}
+    {{ return(cape._entity_list(step, row) ~ ', ' ~ literal(step.key_id) ~ ', ' ~ literal(step.seed_salt) ~ ', '
+              ~ literal('seed/' ~ (index | int))) }}
   {%- endif -%}
-  {{ return('(cast(hash(' ~ step.args.seed ~ ', ' ~ cape._sql_string(step.salt ~ ':' ~ index) ~ ', ' ~ row ~ ') >> 11 as double) / 9007199254740992.0)') }}
+  {{ return(none) }}
 {%- endmacro %}
 
 {#- The entity of a keyed draw as a list of canonical texts, one per
-    consistent_by column, read from the row's raw input columns (the alias is
-    whatever precedes the first input column in `row`). Column-level macros
-    pass SQL expressions instead, cast to text by the engine. -#}
+    consistent_by column (every input column for a seeded step), read from the
+    row's raw input columns (the alias is whatever precedes the first input
+    column in `row`). Column-level macros pass SQL expressions instead (for a
+    seed, the row is the macro's expression), cast to text by the engine. -#}
 {% macro _entity_list(step, row) -%}
   {{ return(adapter.dispatch('_entity_list', 'cape')(step, row)) }}
 {%- endmacro %}
@@ -45,6 +65,8 @@
     {%- for part in step.entity -%}
       {%- do items.append(cape._canonical_text(prefix ~ cape._quote_identifier(part.column), part.family)) -%}
     {%- endfor -%}
+  {%- elif not step.args.consistent_by -%}
+    {%- do items.append('cast((' ~ row ~ ') as ' ~ cape._text_type() ~ ')') -%}
   {%- else -%}
     {%- for part in step.args.consistent_by -%}
       {%- do items.append('cast((' ~ part ~ ') as ' ~ cape._text_type() ~ ')') -%}

@@ -450,6 +450,26 @@ def test_random_values_stay_within_their_bounds(duckdb_project, spark_project):
                 assert low - slack <= delta <= high + slack, (engine, column, got["id"], delta)
 
 
+def test_seeded_noise_is_keyed_and_repeats_across_runs_fresh_noise_does_not(spark_project, tmp_path):
+    compiled = next((spark_project.root / "target").rglob("compiled/**/people_random.sql")).read_text()
+    assert "xxhash64" not in compiled and "rand()" not in compiled
+    assert "'seed/5/age:0'" in compiled and "cape_secure_uniform(" in compiled
+    cols, first = spark_project.table("people_random")
+    # Another run: a new Spark application (the catalog lives in memory) on a fresh warehouse.
+    again = SparkProject(tmp_path / "shared")
+    write_files(again.write)
+    (again.root / "dbt_packages").mkdir()
+    (again.root / "dbt_packages" / "cape").symlink_to(REPO)
+    again.cape_dbt_spark("run", "--select", "raw_people", "people_random")
+    _, second = again.table("people_random")
+    seeded, fresh = ("age", "balance", "born"), ("income", "seen_at")
+    for column in seeded:
+        i = cols.index(column)
+        assert [r[i] for r in first] == [r[i] for r in second], column
+    changed = [sum(a[cols.index(c)] != b[cols.index(c)] for a, b in zip(first, second)) for c in fresh]
+    assert all(n >= 3 for n in changed), changed  # 6 non-NULL values each; a repeat is a 1-in-200 or rarer
+
+
 def test_no_key_in_event_log_logs_or_compiled_sql(spark_project):
     blobs = {"stdout": spark_project.run.stdout.encode(), "stderr": spark_project.run.stderr.encode()}
     event_logs = [p for p in spark_project.event_log.rglob("*") if p.is_file()]

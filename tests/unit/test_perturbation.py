@@ -104,12 +104,14 @@ def test_numeric_arguments_accepted(transform, expected):
         # relative uniform needs min <= 0 < max
         ("{type: numeric-perturbation, relative_scale: 1, min: 1, max: 2}", "min", "min <= 0 < max"),
         ("{type: numeric-perturbation, relative_scale: 1, min: -2, max: 0}", "min", "min <= 0 < max"),
-        # a key without consistent_by
-        ("{type: numeric-perturbation, min: -1, max: 1, key: some-secret}", "key", "only used with consistent_by"),
+        # a key without seed or consistent_by (fresh noise needs none)
+        ("{type: numeric-perturbation, min: -1, max: 1, key: some-secret}", "key",
+         "only used with seed or consistent_by"),
         ("{type: numeric-perturbation, min: -1, max: 1, key: {type: env, name: K}}", "key",
-         "only used with consistent_by"),
-        # a salt without consistent_by
+         "only used with seed or consistent_by"),
+        # a salt without consistent_by (also with a seed: the seed is the salt)
         ("{type: numeric-perturbation, min: -1, max: 1, salt: s}", "salt", "only used with consistent_by"),
+        ("{type: numeric-perturbation, min: -1, max: 1, seed: 3, salt: s}", "salt", "salted by its seed"),
         # seed and consistent_by are two sources of uniforms
         ("{type: numeric-perturbation, min: -1, max: 1, seed: 3, consistent_by: [id]}", "seed",
          "either seed or consistent_by"),
@@ -171,7 +173,8 @@ def test_date_consistent_by_shares_one_default_salt():
         ("{type: date-perturbation, frequency: day, distribution: laplace, scale: 1, min: 2}", "min", "0 or less"),
         ("{type: date-perturbation, frequency: day, distribution: laplace, scale: 1, max: 1.5}", "max",
          "whole numbers"),
-        ("{type: date-perturbation, frequency: day, min: -1, max: 1, key: k}", "key", "only used with consistent_by"),
+        ("{type: date-perturbation, frequency: day, min: -1, max: 1, key: k}", "key",
+         "only used with seed or consistent_by"),
         ("{type: date-perturbation, frequency: day, min: -1, max: 1, seed: 1, consistent_by: id}", "seed",
          "either seed or consistent_by"),
         ("{type: date-perturbation, frequency: [day, DAYS], min: [0, 0], max: [1, 1], consistent_by: id}",

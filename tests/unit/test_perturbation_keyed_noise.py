@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from cape_udfs.duckdb_functions import register
 from cape_udfs.keys import Keyring, encode_base64url
-from cape_udfs.transforms.keyed_noise import entity_message, keyed_uniform, keyed_uniforms
+from cape_udfs.transforms.keyed_noise import (entity_message, keyed_uniform, keyed_uniforms, seeded_salt,
+                                              seeded_stream)
 
 VECTORS = json.loads((Path(__file__).parent / "vectors" / "keyed_noise_v1.json").read_text("utf-8"))["vectors"]
 
@@ -122,3 +123,36 @@ def test_duckdb_function_refuses_a_varying_key_id(con):
     with pytest.raises(duckdb.Error, match="key id must be one non-NULL constant"):
         c.execute("select cape_keyed_uniform(['1'], case when i = 0 then 'named:k' else 'env:X' end, 's', 't') "
                   "from range(2) t(i)").fetchall()
+
+
+# --- seeded noise: the same keyed uniform, salted by the seed and the step ---------------
+
+def test_seeded_salt_and_streams_are_the_documented_strings():
+    assert seeded_salt(5, "age:0") == "seed/5/age:0"
+    assert seeded_salt(-7, "cape.perturb_number:b.v:0") == "seed/-7/cape.perturb_number:b.v:0"
+    assert [seeded_stream(k) for k in range(3)] == ["seed/0", "seed/1", "seed/2"]
+
+
+def test_seeded_vectors_use_the_seeded_salt_and_streams():
+    seeded = [v for v in VECTORS if v["comment"].startswith("seeded")]
+    assert len(seeded) == 2
+    for k, v in enumerate(seeded):
+        assert (v["salt"], v["stream"]) == (seeded_salt(5, "age:0"), seeded_stream(k))
+    assert seeded[0]["uniform"] != seeded[1]["uniform"]  # one stream per uniform
+
+
+def test_seeded_draws_never_share_a_message_with_consistent_by_draws():
+    # consistent_by streams are fixed names; every seeded stream starts 'seed/'.
+    consistent_streams = {"number", "number#2"} | {u + s for u in
+                                                   ("year", "month", "day", "hour", "minute", "second")
+                                                   for s in ("", "#2")}
+    assert not any(s.startswith("seed/") for s in consistent_streams)
+    assert entity_message("x", seeded_stream(0), ["1"]) != entity_message("x", "number", ["1"])
+
+
+def test_seed_and_step_separate_the_draws():
+    key = bytes(range(32))
+    row = ["1", "Alice", None, "34"]
+    draws = {keyed_uniform(key, seeded_salt(seed, step), seeded_stream(k), row)
+             for seed in (5, 6) for step in ("age:0", "age:1", "income:0") for k in (0, 1)}
+    assert len(draws) == 12

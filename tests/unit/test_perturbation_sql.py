@@ -2,16 +2,19 @@
 integer noise and clipping (the integration tests cover the statistics through dbt)."""
 from __future__ import annotations
 
+import json
 import math
 import textwrap
 
 import duckdb
 import pytest
 
-from cape_udfs.duckdb_functions import register
+from cape_udfs.duckdb_functions import column_step_request, register
+from cape_udfs.errors import PolicyError
 from cape_udfs.keys import Keyring, encode_base64url
 from cape_udfs.plan import build_plan
 from cape_udfs.policy import parse_policy
+from cape_udfs.transforms.keyed_noise import keyed_uniform
 from tests.unit import macro_sql
 
 if not hasattr(macro_sql._Adapter, "quote"):  # the renderer needs what our macros use
@@ -126,3 +129,77 @@ def test_date_clipping_and_whole_days(con):
     noise = _noise(con, "spread", "d", "{type: date-perturbation, frequency: day, distribution: laplace, "
                                        "scale: 3, min: -4, max: 2}")
     assert min(noise).days == -4 and max(noise).days == 2
+
+
+# --- where the uniforms come from ---------------------------------------------------------
+
+SEEDED = "{type: numeric-perturbation, min: -5, max: 5, seed: 5}"
+
+
+def test_seeded_noise_is_keyed_by_the_whole_row_under_the_seeded_salt(con):
+    sql = _sql("x", SEEDED, "spread")
+    assert "hash(" not in sql and "random()" not in sql
+    assert ("cape_keyed_uniform([cast(\"id\" as varchar), cast(\"x\" as varchar), cast(\"n\" as varchar), "
+            "cast(\"d\" as varchar)], 'env:CAPE_DEFAULT_KEY', 'seed/5/x:0', 'seed/0')") in sql
+    rows = con.execute(f"select [cast(id as varchar), cast(x as varchar), cast(n as varchar), cast(d as varchar)], "
+                       f"x, {sql} from spread where id < 3000").fetchall()
+    key = RING.get("env:CAPE_DEFAULT_KEY")
+    for texts, x, out in rows:  # the documented derivation (keyed_noise.py)
+        assert out == x + (-5 + (5 - (-5)) * keyed_uniform(key, "seed/5/x:0", "seed/0", texts))
+
+
+def test_seeded_noise_repeats_at_any_thread_count_and_changes_with_key_and_seed(con):
+    query = f"select id, {_sql('x', SEEDED, 'spread')} from spread order by id"
+    con.execute("set threads = 1")
+    one = con.execute(query).fetchall()
+    con.execute("set threads = 4")
+    four = con.execute(query).fetchall()
+    assert one == four
+    other_seed = con.execute(query.replace("'seed/5/x:0'", "'seed/6/x:0'")).fetchall()
+    assert sum(a == b for a, b in zip(one, other_seed)) < 0.01 * len(one)
+    other = duckdb.connect()
+    register(other, Keyring(environ={"CAPE_DEFAULT_KEY": encode_base64url(bytes(range(100, 132)))}))
+    other.execute("""create table spread as select cast(i as integer) id, cast(i % 100 as double) x,
+                 cast(i % 100 as integer) n, date '2020-01-01' + cast(i % 100 as integer) d from range(20000) t(i)""")
+    other_key = other.execute(query).fetchall()
+    other.close()
+    assert sum(a == b for a, b in zip(one, other_key)) < 0.01 * len(one)
+
+
+def test_seeded_date_and_gaussian_steps_use_one_stream_per_uniform():
+    sql = _sql("d", "{type: date-perturbation, frequency: [day, day], distribution: gaussian, scale: [3, 2], "
+                    "seed: 1}", "spread")
+    for k in range(4):  # two units, two uniforms each
+        assert f"'seed/1/d:0', 'seed/{k}')" in sql
+    assert "'seed/4'" not in sql
+
+
+def test_a_seeded_step_without_a_key_cannot_plan():
+    policy = parse_policy(f"rules:\n  - match: {{name: x}}\n    actions:\n      - transform: {SEEDED}\n",
+                          path="p.yml")
+    with pytest.raises(PolicyError, match="CAPE_DEFAULT_KEY") as info:
+        build_plan(policy, COLUMNS, Keyring(environ={}), relation="t")
+    assert "field 'key'" in str(info.value)
+
+
+def test_column_macro_seed_is_keyed_by_the_expression():
+    request = {"transform": "numeric-perturbation", "macro": "perturb_number", "column": "e.amount",
+               "data_type": "DOUBLE", "args": {"min": -1, "max": 1, "seed": 3}}
+    response = json.loads(column_step_request(json.dumps(request), RING))
+    step = response["step"]
+    assert step["key_id"] == "env:CAPE_DEFAULT_KEY"
+    sql = CAPE.render_numeric_perturbation("e.amount", step, "e.amount")
+    assert "cape_keyed_uniform([cast((e.amount) as varchar)]" in sql and "'seed/3/cape.perturb_number:e.amount:0'" in sql
+
+
+def test_fresh_noise_comes_from_the_secure_generator(con):
+    sql = _sql("x", "{type: numeric-perturbation, distribution: laplace, scale: 3}", "spread")
+    assert "random()" not in sql and sql.count("cape_secure_laplace(") == 1  # both uniforms in one call
+    first = con.execute(f"select {sql} from spread order by id").fetchall()
+    second = con.execute(f"select {sql} from spread order by id").fetchall()
+    assert sum(a == b for a, b in zip(first, second)) < 0.01 * len(first)
+    uniform = _sql("n", "{type: numeric-perturbation, min: -3, max: 3}", "spread")
+    assert "random()" not in uniform and uniform.count("cape_secure_uniform(") == 1
+    dates = _sql("d", "{type: date-perturbation, frequency: [day, hour], distribution: gaussian, scale: [2, 3]}",
+                 "spread")
+    assert "cape_secure_gaussian(0)" in dates and "cape_secure_gaussian(1)" in dates
