@@ -67,7 +67,7 @@ def native_missing_warning() -> str | None:
         return None
     _warned = True
     return ("cape_udfs: the compiled HMAC (cape_udfs._hmac_native) is not installed; tokenizer and keyed "
-            "noise use pure Python (same output, about 4x slower; reinstall with a C compiler to build it)")
+            "noise use pure Python (same output, 3-4x slower; reinstall with a C compiler to build it)")
 
 
 def _native():
