@@ -13,7 +13,7 @@ setup: $(STAMP)
 # `-e`), so a change to it reinstalls too.
 NATIVE_SOURCES := setup.py $(wildcard cape_udfs/_native/*.c cape_udfs/_native/*.h)
 
-$(STAMP): pyproject.toml $(NATIVE_SOURCES) | native-deps
+$(STAMP): pyproject.toml $(NATIVE_SOURCES)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[test,spark]"
 	touch $(STAMP)
@@ -32,7 +32,8 @@ demo: setup $(DEMO_KEYS)
 	. ./$(DEMO_KEYS) && $(BIN)/dbt build --profiles-dir . && $(BIN)/python scripts/show_demo.py cape_demo.duckdb
 
 # OpenSSL's headers let the compiled HMAC use libcrypto's SHA-256 (SHA-NI, ARMv8
-# paths); without them it builds its portable C SHA-256. Installed before the venv.
+# paths); without them it builds its portable C SHA-256. `make test` runs this
+# before the venv install; `make demo` does not install system packages.
 native-deps:
 	@test -f /usr/include/openssl/sha.h || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
