@@ -3,14 +3,18 @@ table write. ``count(f(email))`` makes DuckDB evaluate f on every row and
 keep nothing, so the time is the function's (plus the scan)."""
 from __future__ import annotations
 
+import contextlib
+import os
 import statistics
 import time
 from pathlib import Path
 
 import duckdb
 
-from cape_udfs.duckdb_functions import register
-from cape_udfs.keys import DEFAULT_KEY_ENV, Keyring
+from cape_udfs.duckdb_functions import _flat, register
+from cape_udfs.keys import DEFAULT_KEY_ENV, Keyring, decode_base64url
+from cape_udfs.transforms.hmac_sha256 import PURE_PYTHON_ENV
+from cape_udfs.transforms.tokenizer import hmac_tokens
 
 KEY_ID = f"env:{DEFAULT_KEY_ENV}"
 BASELINE = "native sha256"
@@ -19,11 +23,18 @@ QUERIES = {
     # The floor of any Python UDF: DuckDB -> Arrow -> Python -> Arrow -> DuckDB.
     "identity Arrow UDF": "select count(bench_identity(email, 'x')) from people",
     "tokenizer (HMAC-SHA256)": f"select count(cape_tokenize(email, '{KEY_ID}', 'hmac-sha256')) from people",
+    # The same function on the pure-Python HMAC (CAPE_PURE_PYTHON=1 for this query only).
+    "tokenizer (HMAC-SHA256), Python route":
+        f"select count(cape_tokenize(email, '{KEY_ID}', 'hmac-sha256')) from people",
+    # Without the per-batch distinct-value pass (distinct.py), to see what it costs or saves.
+    "tokenizer (HMAC-SHA256), no distinct pass": "select count(bench_tokens_each(email, 'x')) from people",
     "tokenizer (cape-legacy)": f"select count(cape_tokenize(email, '{KEY_ID}', 'cape-legacy')) from people",
     # A low-cardinality column (a country, a plan): each batch is hashed once per distinct value.
     "tokenizer (HMAC-SHA256), 200 distinct values":
         f"select count(cape_tokenize('user_' || (id % 200)::varchar || '@example.com', '{KEY_ID}', 'hmac-sha256')) "
         "from people",
+    "tokenizer (HMAC-SHA256), 200 distinct values, no distinct pass":
+        "select count(bench_tokens_each('user_' || (id % 200)::varchar || '@example.com', 'x')) from people",
     # consistent_by noise: one keyed uniform per entity (here each row its own entity).
     "keyed uniform (consistent_by email)": f"select count(cape_keyed_uniform([email], '{KEY_ID}', 'age', 'number')) "
                                            "from people",
@@ -41,8 +52,25 @@ QUERIES = {
 }
 
 
+PYTHON_ROUTE = {"tokenizer (HMAC-SHA256), Python route"}
+
+
 def _identity(values, _ignored):
     return values
+
+
+@contextlib.contextmanager
+def _pure_python(on: bool):
+    before = os.environ.get(PURE_PYTHON_ENV)
+    if on:
+        os.environ[PURE_PYTHON_ENV] = "1"
+    try:
+        yield
+    finally:
+        if on and before is None:
+            os.environ.pop(PURE_PYTHON_ENV, None)
+        elif on:
+            os.environ[PURE_PYTHON_ENV] = before
 
 
 def function_times(db_path: Path, key_b64: str, rounds: int, threads: int | None = None) -> dict:
@@ -52,15 +80,19 @@ def function_times(db_path: Path, key_b64: str, rounds: int, threads: int | None
         register(con, Keyring(environ={DEFAULT_KEY_ENV: key_b64}))
         con.create_function("bench_identity", _identity, ["VARCHAR", "VARCHAR"], "VARCHAR",
                             type="arrow", null_handling="special")
+        key = decode_base64url(key_b64, "benchmark key")
+        con.create_function("bench_tokens_each", lambda values, _: hmac_tokens(_flat(values), key),
+                            ["VARCHAR", "VARCHAR"], "VARCHAR", type="arrow", null_handling="special")
         if threads:
             con.execute(f"set threads = {int(threads)}")
         used_threads = con.execute("select current_setting('threads')").fetchone()[0]
         times = {name: [] for name in QUERIES}
         for _ in range(rounds):  # interleaved, so drift on a shared machine hits all alike
             for name, sql in QUERIES.items():
-                started = time.perf_counter()
-                con.execute(sql).fetchall()
-                times[name].append(time.perf_counter() - started)
+                with _pure_python(name in PYTHON_ROUTE):
+                    started = time.perf_counter()
+                    con.execute(sql).fetchall()
+                    times[name].append(time.perf_counter() - started)
     finally:
         con.close()
     base = times[BASELINE]

@@ -51,6 +51,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESSIV
 from benchmarks.functions import function_times
 from benchmarks.project import BASELINE, MODELS, PARQUET_MODELS, STARTUP_MODEL, BenchProject
 from cape_udfs.keys import decode_base64url
+from cape_udfs.transforms.hmac_sha256 import backend as hmac_backend
 
 DEFAULT_ROWS = 1_000_000
 DEFAULT_MEMORY_SIZES = "1000000,2000000,4000000"
@@ -114,6 +115,7 @@ def machine() -> dict:
         "python": platform.python_version(), "duckdb": duckdb.__version__,
         "dbt-core": metadata.version("dbt-core"), "dbt-duckdb": metadata.version("dbt-duckdb"),
         "openssl": ssl.OPENSSL_VERSION,
+        "hmac": "{} ({})".format(*hmac_backend()),
     }
 
 
@@ -222,13 +224,36 @@ def memory(project: BenchProject, sizes: list[int], models: list[str]) -> list[d
     return out
 
 
+def targets(results: dict) -> list[dict]:
+    """Issue 15's targets, from this run: (what, measured, bound, met)."""
+    out = []
+
+    def add(what, value, bound, at_most=True):
+        out.append({"what": what, "value": value, "bound": bound, "at_most": at_most,
+                    "met": value <= bound if at_most else value >= bound})
+
+    model = results.get("throughput", {}).get("bench_tokenizer")
+    if model:
+        add(f"tokenizer table model, {results['rows']:,} rows: execute x sha256 model", model["ratio_execute"], 1.3)
+    functions = results.get("functions") or []
+    two = next((f for f in functions if str(f["threads"]) == "2"), None)
+    if two:
+        for name in ("tokenizer (HMAC-SHA256)", "keyed uniform (consistent_by email)"):
+            add(f"{name} alone, threads=2: x native sha256", two["results"][name]["ratio"], 2.0)
+    cape = results.get("cape") or {}
+    if "dbt" in cape:
+        add(f"cape_external 4-transform policy, {cape['rows']:,} rows: cape-dataframes work / ours",
+            cape["dbt"]["bench_policy_streamed"]["speedup_work"], 3.0, at_most=False)
+    return out
+
+
 def report(results: dict) -> str:
     m = results["machine"]
     lines = [
         f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory']} RAM (load average at start "
         f"{m['load_average']}; shared with other jobs, so times are noisy: compare ratios). "
         f"Python {m['python']}, DuckDB {m['duckdb']}, dbt-core {m['dbt-core']}, dbt-duckdb {m['dbt-duckdb']}, "
-        f"{m['openssl']}.",
+        f"{m['openssl']}. HMAC route: {m['hmac']}.",
         "",
         f"### dbt run, {results['rows']:,} rows, median of {results['rounds']} rounds",
         "",
@@ -279,6 +304,11 @@ def report(results: dict) -> str:
         for group in ("dbt", "functions"):
             for name, r in sp[group].items():
                 lines.append(f"| {group}: {name} | {r['seconds']:.2f} | {r['rows_per_s']:,.0f} |")
+    if results.get("targets"):
+        lines += ["", "### Targets (issue 15), this run", "", "| target | measured | bound | met |", "|---|---:|---:|---|"]
+        for t in results["targets"]:
+            sign = "<=" if t["at_most"] else ">="
+            lines.append(f"| {t['what']} | {t['value']:.2f} | {sign} {t['bound']:.1f} | {'yes' if t['met'] else 'no'} |")
     lines += ["", f"Total benchmark time {results['total_s']:.0f}s; load average at end {results['load_average_end']}."]
     return "\n".join(lines)
 
@@ -315,6 +345,7 @@ def main(argv=None) -> int:
             shutil.rmtree(root, ignore_errors=True)
         elif args.keep:
             log(f"kept {root}")
+    results["targets"] = targets(results)
     results["total_s"] = time.perf_counter() - started
     results["load_average_end"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
     print(report(results))

@@ -42,6 +42,15 @@ def _validate(args) -> int:
     return 1 if failed else 0
 
 
+def _info(args) -> int:
+    from cape_udfs.transforms.hmac_sha256 import backend
+
+    route, sha256 = backend()
+    print(f"hmac: {route}")
+    print(f"sha256: {sha256}")
+    return 0
+
+
 def _pair(text: str) -> tuple[str, str]:
     name, sep, value = text.partition("=")
     if not sep or not name:
@@ -97,6 +106,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="UDF kind (default: arrow on PySpark 4.1+, pandas before)")
     spark.add_argument("dbt_args", nargs=argparse.REMAINDER, metavar="DBT_ARGS")
     spark.set_defaults(run=_dbt_spark)
+
+    info = sub.add_parser("info", help="print which HMAC route runs here (hmac: compiled or python) "
+                                       "and its SHA-256 (openssl, portable or hashlib)")
+    info.set_defaults(run=_info)
 
     add_report_subparser(sub)
     return parser

@@ -8,15 +8,21 @@ from __future__ import annotations
 from typing import Any
 
 from dbt.adapters.duckdb.plugins import BasePlugin
+from dbt.adapters.events.logging import AdapterLogger
 
 from cape_udfs import duckdb_functions
 from cape_udfs.keys import KEYRING
+from cape_udfs.transforms.hmac_sha256 import native_missing_warning
 
 _KNOWN = {"keys"}
+_logger = AdapterLogger("cape_udfs")
 
 
 class Plugin(BasePlugin):
     def initialize(self, plugin_config: dict[str, Any]) -> None:
+        warning = native_missing_warning()
+        if warning:
+            _logger.warning(warning)
         config = plugin_config or {}
         # A plugin given no `config:` receives the profile's DuckDB `settings:`
         # (memory_limit, threads, ...) instead: those are not ours to check.

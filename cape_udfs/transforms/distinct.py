@@ -2,15 +2,19 @@
 
 The columns that get tokenized repeat: a customer's email on each of their
 visits, a country on every row. HMAC tokens, keyed uniforms (consistent_by
-entities) and AES-SIV decryption cost a Python call per value, and each is a
-pure function of (key, value), so a batch can be dictionary-encoded (Arrow, in
-C++), transformed on its distinct values and spread back with ``take``: same
-output, byte for byte, NULLs included.
+entities) and AES-SIV decryption are each a pure function of (key, value), so
+a batch can be dictionary-encoded (Arrow, in C++), transformed on its distinct
+values and spread back with ``take``: same output, byte for byte, NULLs
+included.
 
-Encoding costs about 6% of the tokenizer on a batch of all-distinct values, so
-after a batch that was mostly distinct the next ``skip`` batches go straight
-to the transform, then one batch looks again. The counter is shared by the
-threads calling the function; a lost update only moves when it looks again.
+Encoding costs about 6% of the Python HMAC on a batch of all-distinct values,
+and about a third of the compiled one (hmac_sha256.py, about 0.2 µs a value),
+so after a batch that was mostly distinct the next ``skip`` batches go straight
+to the transform, then one batch looks again: on all-distinct columns the pass
+then costs a few percent on either route. It stays on the compiled route too:
+a batch of 10% distinct values is still about 3x faster encoded (break-even
+near half distinct). The counter is shared by the threads calling the
+function; a lost update only moves when it looks again.
 """
 from __future__ import annotations
 

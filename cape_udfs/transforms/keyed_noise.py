@@ -53,7 +53,7 @@ import pyarrow as pa
 from cape_udfs import types as t
 from cape_udfs.transforms.arrow_text import binary_parts, utf8_values
 from cape_udfs.transforms.distinct import OnDistinct
-from cape_udfs.transforms.hmac_sha256 import DIGEST_SIZE, hmac_sha256_digests
+from cape_udfs.transforms.hmac_sha256 import DIGEST_SIZE, hmac_digests
 
 PREFIX = b"\xffcape-noise/v1"
 _NULL_FIELD = b"\xff\xff\xff\xff"
@@ -142,7 +142,7 @@ def _entity_fields(entities: pa.Array) -> pa.Array:
 
 
 def _uniforms_each(messages: pa.Array, key: bytes, prefix: bytes) -> pa.Array:
-    digests = np.frombuffer(hmac_sha256_digests(messages.to_pylist(), key, prefix), np.uint8)
+    digests = np.frombuffer(hmac_digests(messages, key, prefix), np.uint8)
     first8 = digests.reshape(-1, DIGEST_SIZE)[:, :8].copy().view(">u8").ravel()
     return pa.array((first8 >> np.uint64(11)).astype(np.float64) * _SCALE, pa.float64())
 

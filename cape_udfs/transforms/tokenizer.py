@@ -6,17 +6,14 @@ HMAC (a plain hash of value and key; length-extension shaped), so it is opt-in.
 """
 from __future__ import annotations
 
-import binascii
-import hashlib
-
 import pyarrow as pa
 
 from cape_udfs import types as t
 from cape_udfs.errors import PolicyError
-from cape_udfs.transforms.arrow_text import require_utf8, string_array, utf8_values
+from cape_udfs.transforms.arrow_text import require_utf8, string_array
 from cape_udfs.transforms.base import INT, STRING, Param, Transform
 from cape_udfs.transforms.distinct import OnDistinct
-from cape_udfs.transforms.hmac_sha256 import hmac_sha256_digests
+from cape_udfs.transforms.hmac_sha256 import hmac_hex, sha256_suffix_hex
 
 HMAC_SHA256 = "hmac-sha256"
 CAPE_LEGACY = "cape-legacy"
@@ -55,18 +52,15 @@ _HEX_TOKEN_LEN = 64
 def hmac_tokens(values: pa.Array, key: bytes) -> pa.Array:
     """HMAC-SHA256(key, utf8(value)) as 64 lowercase hex characters; NULL stays NULL.
 
-    Byte for byte ``hmac.digest(key, value, "sha256").hex()``, with the keyed
-    SHA-256 states made once per batch (see hmac_sha256.py).
+    Byte for byte ``hmac.digest(key, value, "sha256").hex()``, compiled or with
+    the keyed SHA-256 states made once per batch (see hmac_sha256.py).
     """
-    digests = hmac_sha256_digests(utf8_values(values).to_pylist(), key)
-    return string_array(values, binascii.hexlify(digests), _HEX_TOKEN_LEN)
+    return string_array(values, hmac_hex(values, key), _HEX_TOKEN_LEN)
 
 
 def legacy_tokens(values: pa.Array, key: bytes) -> pa.Array:
     """cape-dataframes' token: sha256(utf8(value) || key) in hex; NULL stays NULL."""
-    sha256 = hashlib.sha256
-    digests = [sha256(value + key).digest() for value in utf8_values(values).to_pylist()]
-    return string_array(values, binascii.hexlify(b"".join(digests)), _HEX_TOKEN_LEN)
+    return string_array(values, sha256_suffix_hex(values, key), _HEX_TOKEN_LEN)
 
 
 def _tokens_each(values: pa.Array, key: bytes, algorithm: str) -> pa.Array:
