@@ -116,9 +116,9 @@ def _check_spark(text: str) -> None:
     driver, see cape_udfs/spark/session.py) and walk the expression tree."""
     from pyspark.sql import SparkSession
 
-    spark = SparkSession.getActiveSession()
-    if spark is None:
-        raise PolicyError("condition cannot be checked: no active Spark session", field=FIELD)
+    # The active session is per thread, and dbt plans models on its own threads;
+    # getOrCreate returns the session the runner started.
+    spark = SparkSession.getActiveSession() or SparkSession.builder.getOrCreate()
     jvm = spark.sparkContext._jvm
     try:
         expression = spark._jsparkSession.sessionState().sqlParser().parseExpression(text)
