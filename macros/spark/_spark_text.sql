@@ -1,4 +1,4 @@
-{#- The text DuckDB's cast(x as varchar) gives, which tokens and masks are made
+{#- spark___text (macros/engine/text.sql): the text DuckDB's cast(x as varchar) gives, which tokens and masks are made
     of. Spark agrees except for decimals with more than six decimal places,
     which it writes in E notation ('0E-10'); those are written with exactly
     their scale by format_number (exact for decimals, US locale) without its

@@ -67,7 +67,7 @@ def load(*files: str) -> _Namespace:
     env = jinja2.Environment(extensions=["jinja2.ext.do"], undefined=jinja2.StrictUndefined)
     env.globals.update({"cape": cape, "return": _return, "adapter": _Adapter(cape),
                         "exceptions": type("E", (), {"raise_compiler_error": staticmethod(_raise)})})
-    for name in ("internal/quote_identifier.sql", *files):
+    for name in ("engine/quote_identifier.sql", *files):
         template = env.from_string((MACROS / name).read_text(encoding="utf-8"))
         context = template.new_context()
         for _ in template.root_render_func(context):  # defines the macros, private ones too

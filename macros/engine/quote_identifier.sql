@@ -10,3 +10,7 @@
 {% macro default___quote_identifier(name) -%}
   {{ return('"' ~ (name | string).replace('"', '""') ~ '"') }}
 {%- endmacro %}
+{#- Spark SQL: backticks, a backtick doubled. -#}
+{% macro spark___quote_identifier(name) -%}
+  {{ return('`' ~ (name | string).replace('`', '``') ~ '`') }}
+{%- endmacro %}
