@@ -51,7 +51,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESSIV
 from benchmarks.functions import function_times
 from benchmarks.project import BASELINE, MODELS, PARQUET_MODELS, STARTUP_MODEL, BenchProject
 from cape_udfs.keys import decode_base64url
-from cape_udfs.transforms.hmac_sha256 import backend as hmac_backend
+from cape_udfs.kernels.hmac_sha256 import backend as hmac_backend
 
 DEFAULT_ROWS = 1_000_000
 DEFAULT_MEMORY_SIZES = "1000000,2000000,4000000"

@@ -25,7 +25,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from cape_udfs.duckdb_functions import _constant, _flat
+from cape_udfs.batch import constant as _constant, flat as _flat
 from cape_udfs.transforms import reversible_tokenizer, token_reverser, tokenizer
 
 REPO = Path(__file__).resolve().parents[1]

@@ -43,7 +43,7 @@ def _validate(args) -> int:
 
 
 def _info(args) -> int:
-    from cape_udfs.transforms.hmac_sha256 import backend
+    from cape_udfs.kernels.hmac_sha256 import backend
 
     route, sha256 = backend()
     print(f"hmac: {route}")

@@ -5,11 +5,11 @@ ids), so the dbt macros can render it into SQL for any engine.
 """
 from __future__ import annotations
 
-import difflib
 import re
 
 from cape_udfs import types as t
-from cape_udfs.conditions import checked_condition
+from cape_udfs.batch import call_spec
+from cape_udfs.columns import find_column, missing
 from cape_udfs.errors import KeyResolutionError, PolicyError
 from cape_udfs.keys import MIN_KEY_BYTES, WEAK_KEY_WARNING, KeyRef, Keyring
 from cape_udfs.policy import Policy
@@ -17,20 +17,6 @@ from cape_udfs.policy import Policy
 
 # The family of an expression whose type the SQL layer was not told.
 UNKNOWN = "unknown"
-
-
-def _find_column(name: str, columns: list[str]) -> str | None:
-    if name in columns:
-        return name
-    folded = [c for c in columns if c.lower() == name.lower()]
-    return folded[0] if len(folded) == 1 else None
-
-
-def _missing(name: str, columns: list[str], relation: str) -> str:
-    close = difflib.get_close_matches(name, columns, n=1, cutoff=0.6)
-    hint = f"; did you mean '{close[0]}'?" if close else ""
-    shown = ", ".join(columns[:50]) + (" ..." if len(columns) > 50 else "")
-    return f"column '{name}' is not in {relation}{hint} (columns: {shown})"
 
 
 # Control characters (NUL, newline, escape, ...) in a column name: no engine
@@ -62,7 +48,7 @@ def make_step(tr, args: dict, key: KeyRef | None, column: str, in_type: str | No
     tr.check_effect(planned, family, in_type)
     step = {
         "transform": tr.name,
-        "macro": "render_" + tr.name.replace("-", "_"),
+        "macro": tr.renderer,
         "column": column,
         "args": planned,
         "input_type": in_type,
@@ -78,46 +64,10 @@ def make_step(tr, args: dict, key: KeyRef | None, column: str, in_type: str | No
         problem = check(keyring.get(step["key_id"])) if check is not None else None
         if problem:
             raise PolicyError(problem, field="key")
-    if args.get("seed") is not None and args.get("consistent_by") is None:
-        # Seeded noise is keyed by the row under a salt of the seed and this
-        # step's place, so equal seeds on two columns or steps stay independent.
-        from cape_udfs.transforms.keyed_noise import seeded_salt
-        step["seed_salt"] = seeded_salt(args["seed"], salt)
+    if tr.function is not None:
+        step["call"] = {**call_spec(tr.function, step), **tr.call_options(planned)}
+    tr.finish_step(step)
     return step
-
-
-def _bind_relation(step: dict, names: list[str], types: dict, relation: str) -> None:
-    """What a step reads from the relation besides its own column: the
-    ``consistent_by`` columns, or every input column for seeded noise (raw
-    input values, each with the family that fixes its canonical text;
-    ``row_head`` lets the macro find the row's alias) and, for
-    ``relative_scale``, the relation itself."""
-    args = step["args"]
-    wanted = args.get("consistent_by")
-    if step.get("seed_salt") is not None:
-        # Seeded noise: the whole input row, each column as its canonical text
-        # where its family has one (the macro casts the others to text).
-        step["entity"] = [{"column": c, "family": t.family_of(types[c])} for c in names]
-        step["row_head"] = names[0]
-    if wanted:
-        from cape_udfs.transforms.keyed_noise import ENTITY_FAMILIES
-        entity = []
-        for name in wanted:
-            col = _find_column(name, names)
-            if col is None:
-                raise PolicyError(_missing(name, names, relation), field="consistent_by")
-            family = t.family_of(types[col])
-            if family not in ENTITY_FAMILIES:
-                raise PolicyError(
-                    f"consistent_by column '{col}' has type {types[col]}; it must be text, integer, decimal, "
-                    "date or timestamp (floats have no engine-independent text form)", field="consistent_by")
-            entity.append({"column": col, "family": family})
-        step["entity"] = entity
-        step["row_head"] = names[0]
-        if args.get("salt") is None:
-            step["args"] = {**args, "salt": step["column"]}
-    if args.get("relative_scale") is not None:
-        step["relation"] = relation
 
 
 def build_plan(policy: Policy, columns: list[tuple[str, str]], keyring: Keyring,
@@ -145,26 +95,26 @@ def build_plan(policy: Policy, columns: list[tuple[str, str]], keyring: Keyring,
         for action in rule.actions:
             tr = action.transform
             try:
-                if tr.name == "row-redact":
-                    row_filters.append(checked_condition(action.args["condition"], options.get("engine")))
+                if tr.scope == "rows":  # row-redact: a filter on the relation's rows
+                    row_filters.append(tr.row_filter(action.args, options))
                     applied.append([rule.column, tr.name])
                     continue
-                if tr.name == "column-redact":
-                    for wanted in action.args["columns"]:
-                        col = _find_column(wanted, names)
+                if tr.scope == "columns":  # column-redact: columns leave the output
+                    for wanted in tr.dropped_columns(action.args):
+                        col = find_column(wanted, names)
                         if col is None:
-                            raise PolicyError(_missing(wanted, names, relation), field="columns")
+                            raise PolicyError(missing(wanted, names, relation), field="columns")
                         dropped.setdefault(col, action.where)
                         applied.append([col, tr.name])
                     continue
-                col = _find_column(rule.column, names)
+                col = find_column(rule.column, names)
                 if col is None:
-                    raise PolicyError(_missing(rule.column, names, relation), field="match")
+                    raise PolicyError(missing(rule.column, names, relation), field="match")
                 if col in dropped:
                     raise PolicyError(f"column '{col}' was already dropped by {dropped[col]}", field="match")
                 step = make_step(tr, action.args, action.key, col, current[col],
                                  f"{col}:{len(steps[col])}", keyring, options)
-                _bind_relation(step, names, types, relation)
+                tr.bind_relation(step, names, types, relation)
                 steps[col].append(step)
                 current[col] = step["output_type"]
                 applied.append([col, tr.name])

@@ -12,7 +12,7 @@ from dbt.adapters.events.logging import AdapterLogger
 
 from cape_udfs import duckdb_functions
 from cape_udfs.keys import KEYRING
-from cape_udfs.transforms.hmac_sha256 import native_missing_warning
+from cape_udfs.kernels.hmac_sha256 import native_missing_warning
 
 _KNOWN = {"keys"}
 _logger = AdapterLogger("cape_udfs")

@@ -340,7 +340,7 @@ static PyMethodDef methods[] = {
 
 static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT, "_hmac_native",
-    "Keyed SHA-256 over Arrow batches with the GIL released (see cape_udfs/transforms/hmac_sha256.py).",
+    "Keyed SHA-256 over Arrow batches with the GIL released (see cape_udfs/kernels/hmac_sha256.py).",
     -1, methods, NULL, NULL, NULL, NULL,
 };
 

@@ -28,10 +28,10 @@ import re
 import sys
 import threading
 
-from cape_udfs.duckdb_functions import column_step_request, plan_request
 from cape_udfs.keys import KEYRING, Keyring
-from cape_udfs.spark.functions import (NONDETERMINISTIC, VECTORIZED, arrow_udfs_available, column_step_on_worker,
-                                       make_udf, plan_on_worker)
+from cape_udfs.plan_bridge import column_step_request, plan_request
+from cape_udfs.spark.functions import (arrow_udfs_available, column_step_on_worker, make_udf, plan_on_worker,
+                                       vectorized)
 
 DEFAULT_MASTER = "local[*]"
 # The exact text of _policy_plan's and _column_transform's run_query: the
@@ -115,9 +115,9 @@ class SparkFunctions:
         return self
 
     def _register_vectorized(self) -> None:
-        for name, batch, arity, returns in VECTORIZED:
-            self.spark.udf.register(name, make_udf(batch, arity, returns, self._keys, self.kind,
-                                                   deterministic=name not in NONDETERMINISTIC))
+        for name, arity, returns, deterministic in vectorized():
+            self.spark.udf.register(name, make_udf(name, arity, returns, self._keys, self.kind,
+                                                   deterministic=deterministic))
 
     def use_kind(self, kind: str) -> None:
         """Register the vectorized UDFs again as ``kind`` ('arrow' or 'pandas')."""

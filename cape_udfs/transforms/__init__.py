@@ -1,40 +1,41 @@
-"""The transform registry, built from a list: adding a transform is adding a module."""
+"""The transform registry, built from the modules of this package.
+
+Every module here that defines a ``Transform`` subclass with a ``name``
+contributes one instance of it: adding a transform is adding a module (and, for
+native SQL, its renderer macro). Names are listed in the order of
+``ORDER`` first (the order users know from the docs), then alphabetically.
+"""
 from __future__ import annotations
 
 import difflib
+import importlib
+import inspect
+import pkgutil
 
 from cape_udfs.errors import PolicyError
 from cape_udfs.transforms.base import Transform
-from cape_udfs.transforms.column_redact import ColumnRedact
-from cape_udfs.transforms.date_perturbation import DatePerturbation
-from cape_udfs.transforms.date_truncation import DateTruncation
-from cape_udfs.transforms.numeric_perturbation import NumericPerturbation
-from cape_udfs.transforms.numeric_rounding import NumericRounding
-from cape_udfs.transforms.reversible_tokenizer import ReversibleTokenizer
-from cape_udfs.transforms.row_redact import RowRedact
-from cape_udfs.transforms.token_reverser import TokenReverser
-from cape_udfs.transforms.tokenizer import Tokenizer
-from cape_udfs.transforms.character_mask import CharacterMask
-from cape_udfs.transforms.format_preserving import FormatPreservingDecryption, FormatPreservingEncryption
-from cape_udfs.transforms.numeric_bucketing import NumericBucketing
-from cape_udfs.transforms.truncation import Truncation
 
-TRANSFORMS: tuple[Transform, ...] = (
-    Tokenizer(),
-    ReversibleTokenizer(),
-    TokenReverser(),
-    NumericRounding(),
-    DateTruncation(),
-    NumericPerturbation(),
-    DatePerturbation(),
-    ColumnRedact(),
-    RowRedact(),
-    FormatPreservingEncryption(),
-    FormatPreservingDecryption(),
-    CharacterMask(),
-    NumericBucketing(),
-    Truncation(),
-)
+# The first wave's order, which error messages list; later transforms follow by name.
+ORDER = ("tokenizer", "reversible-tokenizer", "token-reverser", "numeric-rounding", "date-truncation",
+         "numeric-perturbation", "date-perturbation", "column-redact", "row-redact",
+         "format-preserving-encryption", "format-preserving-decryption", "character-mask", "numeric-bucketing",
+         "truncation")
+
+
+def _discover() -> tuple[Transform, ...]:
+    found: dict[str, Transform] = {}
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        for _, cls in inspect.getmembers(module, inspect.isclass):
+            if issubclass(cls, Transform) and cls.__module__ == module.__name__ and cls.name:
+                if cls.name in found:
+                    raise RuntimeError(f"two transforms are named {cls.name}")
+                found[cls.name] = cls()
+    rank = {name: i for i, name in enumerate(ORDER)}
+    return tuple(sorted(found.values(), key=lambda tr: (rank.get(tr.name, len(ORDER)), tr.name)))
+
+
+TRANSFORMS: tuple[Transform, ...] = _discover()
 
 REGISTRY: dict[str, Transform] = {tr.name: tr for tr in TRANSFORMS}
 

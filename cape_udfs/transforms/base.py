@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from cape_udfs import types as t
+from cape_udfs.batch import BatchFunction
 from cape_udfs.errors import PolicyError
 
 _MISSING = object()
@@ -75,8 +76,26 @@ class Transform:
     uses_key: bool = False
     # Arguments Cape accepted that carry no meaning here (pandas dtype hints).
     ignored: frozenset = frozenset()
-    # "column" transforms rewrite a column; "table" ones (drop, row-redact) act on the relation.
+    # "column" transforms rewrite a column; "rows" ones (row-redact) filter the
+    # relation's rows (row_filter); "columns" ones (column-redact) drop columns
+    # (dropped_columns).
     scope: str = "column"
+    # The batch function the transform's SQL calls (its module declares it), or
+    # None for a transform rendered as native SQL by render_<name>.
+    function: BatchFunction | None = None
+    # Further functions its native SQL calls (perturbation's uniforms).
+    extra_functions: tuple[BatchFunction, ...] = ()
+
+    @property
+    def functions(self) -> tuple[BatchFunction, ...]:
+        """Every SQL function this transform's SQL calls, for the function table."""
+        return ((self.function,) if self.function is not None else ()) + tuple(self.extra_functions)
+
+    @property
+    def renderer(self) -> str:
+        """The macro that renders a step: one generic renderer for batch
+        functions, render_<name> for native SQL."""
+        return "render_batch_function" if self.function is not None else "render_" + self.name.replace("-", "_")
 
     def validate(self, args: dict) -> dict:
         """Check raw policy arguments; return normalized non-secret arguments."""
@@ -115,3 +134,22 @@ class Transform:
     def output_type(self, input_type: str, args: dict) -> str:
         """SQL type of the result for an input of ``input_type`` (engine spelling)."""
         return input_type
+
+    def call_options(self, args: dict) -> dict:
+        """Extra keys of a batch function's call spec (the tokenizer's ``left``)."""
+        return {}
+
+    def finish_step(self, step: dict) -> None:
+        """Add what the renderer needs beyond the arguments (seeded noise's salt)."""
+
+    def bind_relation(self, step: dict, names: list[str], types: dict, relation: str) -> None:
+        """Add what the step reads from the relation besides its own column
+        (consistent_by columns, the relation for relative_scale)."""
+
+    def row_filter(self, args: dict, options: dict) -> str:
+        """A "rows" transform's condition, checked, as it may be rendered."""
+        raise NotImplementedError
+
+    def dropped_columns(self, args: dict) -> list[str]:
+        """The column names a "columns" transform removes."""
+        raise NotImplementedError

@@ -14,5 +14,8 @@ def _names(value):
 
 class ColumnRedact(Transform):
     name = "column-redact"
-    scope = "table"
+    scope = "columns"
     params = (Param("columns", (list,), "a list of column names", check=_names),)
+
+    def dropped_columns(self, args):
+        return args["columns"]

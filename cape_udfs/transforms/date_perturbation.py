@@ -27,9 +27,9 @@ from __future__ import annotations
 from cape_udfs import types as t
 from cape_udfs.errors import PolicyError
 from cape_udfs.transforms.base import Transform, _describe
-from cape_udfs.transforms.frequencies import SECONDS_PER_UNIT, normalize_unit
-from cape_udfs.transforms.perturbation import (KEYED_PARAMS, UNIFORM, check_clip, check_keyed, largest_rounded,
-                                               needs_key)
+from cape_udfs.kernels.frequencies import SECONDS_PER_UNIT, normalize_unit
+from cape_udfs.transforms.perturbation import (KEYED_PARAMS, NOISE_FUNCTIONS, UNIFORM, bind_relation, check_clip,
+                                               check_keyed, finish_step, largest_rounded, needs_key)
 
 _MAX_UNITS = 10_000_000
 DEFAULT_SALT = "date-perturbation"
@@ -67,6 +67,9 @@ class DatePerturbation(Transform):
     uses_key = True
     params = KEYED_PARAMS
     needs_key = staticmethod(needs_key)
+    finish_step = staticmethod(finish_step)
+    bind_relation = staticmethod(bind_relation)
+    extra_functions = NOISE_FUNCTIONS
 
     def validate(self, args):
         base = super().validate({k: v for k, v in args.items() if k not in _LISTS})

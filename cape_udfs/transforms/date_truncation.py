@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from cape_udfs import types as t
 from cape_udfs.transforms.base import STRING, Param, Transform
-from cape_udfs.transforms.frequencies import UNITS, normalize_unit
+from cape_udfs.kernels.frequencies import UNITS, normalize_unit
 
 
 class DateTruncation(Transform):

@@ -29,9 +29,10 @@ import numpy as np
 import pyarrow as pa
 
 from cape_udfs import types as t
+from cape_udfs.batch import ARG, COLUMN, KEY, VALUE, Arg, BatchFunction
 from cape_udfs.errors import CapeError, PolicyError
 from cape_udfs.transforms.base import STRING, Param, Transform
-from cape_udfs.transforms.ff1 import FF1, MAX_NUMERALS, MAX_RADIX, MIN_DOMAIN, check_aes_key
+from cape_udfs.kernels.ff1 import FF1, MAX_NUMERALS, MAX_RADIX, MIN_DOMAIN, check_aes_key
 
 DIGITS = "0123456789"
 ON_SHORT = ("error", "mask", "null")
@@ -302,3 +303,10 @@ def fpe_encrypt(values: pa.Array, key: bytes, alphabet: str = DIGITS, tweak: str
 def fpe_decrypt(values: pa.Array, key: bytes, alphabet: str = DIGITS, tweak: str = "",
                 on_short: str = "error", column: str = "?") -> pa.Array:
     return format_preserving(values, key, alphabet, tweak, on_short, column, decrypt=True)
+
+
+# FF1 over one batch; alphabet, tweak and on_short are not secret, and the column
+# travels with the call so a short value's error can name it.
+_FF1_ARGS = (Arg(VALUE), Arg(KEY), Arg(ARG, "alphabet"), Arg(ARG, "tweak"), Arg(ARG, "on_short"), Arg(COLUMN))
+FormatPreservingEncryption.function = BatchFunction("cape_fpe_encrypt", _FF1_ARGS, "text", fpe_encrypt)
+FormatPreservingDecryption.function = BatchFunction("cape_fpe_decrypt", _FF1_ARGS, "text", fpe_decrypt)

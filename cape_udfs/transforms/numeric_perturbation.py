@@ -42,7 +42,8 @@ from cape_udfs import types as t
 from cape_udfs.errors import PolicyError
 from cape_udfs.transforms.base import NUMBER, Param, Transform
 from cape_udfs.transforms.perturbation import (KEYED_PARAMS, STANDARD_MAX, UNIFORM, check_clip, check_keyed,
-                                               largest_rounded, needs_key)
+                                               largest_rounded, needs_key,
+                                               NOISE_FUNCTIONS, bind_relation, finish_step)
 
 _LIMIT = 1e15
 _MAX_RELATIVE = 1e6
@@ -73,6 +74,9 @@ class NumericPerturbation(Transform):
     )
 
     needs_key = staticmethod(needs_key)
+    finish_step = staticmethod(finish_step)
+    bind_relation = staticmethod(bind_relation)
+    extra_functions = NOISE_FUNCTIONS
 
     def validate(self, args):
         out = super().validate(args)

@@ -34,7 +34,12 @@ from __future__ import annotations
 
 import math
 
+from cape_udfs import types as t
+from cape_udfs.batch import ARG, KEY, LENGTH, VALUE, Arg, BatchFunction
+from cape_udfs.columns import find_column, missing
 from cape_udfs.errors import PolicyError
+from cape_udfs.kernels.keyed_noise import ENTITY_FAMILIES, keyed_uniforms, seeded_salt
+from cape_udfs.kernels.secure_noise import secure_standard, secure_uniforms
 from cape_udfs.transforms.base import INT, STRING, Param, _describe
 
 UNIFORM, GAUSSIAN, LAPLACE = "uniform", "gaussian", "laplace"
@@ -111,3 +116,68 @@ def check_clip(low, high, what: str = "") -> None:
         raise PolicyError(f"clipping bound max must be 0 or more{suffix}", field="max")
     if low is not None and high is not None and not low < high:
         raise PolicyError(f"min must be less than max{suffix}", field="max")
+
+
+def finish_step(step: dict) -> None:
+    """Seeded noise is keyed by the row under a salt of the seed and the step's
+    place, so equal seeds on two columns or steps stay independent."""
+    args = step["args"]
+    if args.get("seed") is not None and args.get("consistent_by") is None:
+        step["seed_salt"] = seeded_salt(args["seed"], step["salt"])
+
+
+def bind_relation(step: dict, names: list[str], types: dict, relation: str) -> None:
+    """What a step reads from the relation besides its own column: the
+    ``consistent_by`` columns, or every input column for seeded noise (raw
+    input values, each with the family that fixes its canonical text;
+    ``row_head`` lets the macro find the row's alias) and, for
+    ``relative_scale``, the relation itself."""
+    args = step["args"]
+    wanted = args.get("consistent_by")
+    if step.get("seed_salt") is not None:
+        # Seeded noise: the whole input row, each column as its canonical text
+        # where its family has one (the macro casts the others to text).
+        step["entity"] = [{"column": c, "family": t.family_of(types[c])} for c in names]
+        step["row_head"] = names[0]
+    if wanted:
+        entity = []
+        for name in wanted:
+            col = find_column(name, names)
+            if col is None:
+                raise PolicyError(missing(name, names, relation), field="consistent_by")
+            family = t.family_of(types[col])
+            if family not in ENTITY_FAMILIES:
+                raise PolicyError(
+                    f"consistent_by column '{col}' has type {types[col]}; it must be text, integer, decimal, "
+                    "date or timestamp (floats have no engine-independent text form)", field="consistent_by")
+            entity.append({"column": col, "family": family})
+        step["entity"] = entity
+        step["row_head"] = names[0]
+        if args.get("salt") is None:
+            step["args"] = {**args, "salt": step["column"]}
+    if args.get("relative_scale") is not None:
+        step["relation"] = relation
+
+
+def _secure_gaussian(n: int):
+    return secure_standard(n, GAUSSIAN)
+
+
+def _secure_laplace(n: int):
+    return secure_standard(n, LAPLACE)
+
+
+# The functions perturbation's SQL calls (macros/transforms/uniform.sql, noise.sql):
+# keyed uniforms of an entity (a list of canonical texts) for consistent_by and
+# seeded noise, and fresh CSPRNG draws, one per row (the argument only gives the
+# batch's length), never folded or cached by the engine.
+NOISE_FUNCTIONS = (
+    BatchFunction("cape_keyed_uniform", (Arg(VALUE, sql_type="text[]"), Arg(KEY), Arg(ARG, "salt"),
+                                         Arg(ARG, "stream")), "double", keyed_uniforms),
+    BatchFunction("cape_secure_uniform", (Arg(LENGTH, sql_type="integer"),), "double", secure_uniforms,
+                  deterministic=False),
+    BatchFunction("cape_secure_gaussian", (Arg(LENGTH, sql_type="integer"),), "double", _secure_gaussian,
+                  deterministic=False),
+    BatchFunction("cape_secure_laplace", (Arg(LENGTH, sql_type="integer"),), "double", _secure_laplace,
+                  deterministic=False),
+)

@@ -25,8 +25,9 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESSIV
 
 from cape_udfs import types as t
+from cape_udfs.batch import KEY, VALUE, Arg, BatchFunction
 from cape_udfs.errors import CapeError
-from cape_udfs.transforms.arrow_text import binary_parts, string_array, utf8_values
+from cape_udfs.kernels.arrow_text import binary_parts, string_array, utf8_values
 from cape_udfs.transforms.base import Transform
 
 SIV_KEY_SIZES = (32, 48, 64)
@@ -179,3 +180,6 @@ def _siv_batch(data, lengths, key, skip=None):
     if skip is not None:
         out_lengths = np.where(skip, 0, out_lengths)
     return out[np.arange(_BLOCK + width) < out_lengths[:, None]]
+
+
+ReversibleTokenizer.function = BatchFunction("cape_reversible_tokenize", (Arg(VALUE), Arg(KEY)), "text", siv_tokens)

@@ -7,6 +7,7 @@ in cape-dataframes: write ``age > 50 or age is null`` to remove unknowns too.
 """
 from __future__ import annotations
 
+from cape_udfs.conditions import checked_condition
 from cape_udfs.transforms.base import STRING, Param, Transform
 
 
@@ -18,5 +19,8 @@ def _condition(value):
 
 class RowRedact(Transform):
     name = "row-redact"
-    scope = "table"
+    scope = "rows"
     params = (Param("condition", STRING, "a SQL boolean expression", check=_condition),)
+
+    def row_filter(self, args, options):
+        return checked_condition(args["condition"], options.get("engine"))

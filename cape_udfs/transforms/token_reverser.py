@@ -14,10 +14,11 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESSIV
 
 from cape_udfs import types as t
+from cape_udfs.batch import COLUMN, KEY, VALUE, Arg, BatchFunction
 from cape_udfs.errors import TokenError
-from cape_udfs.transforms.arrow_text import binary_parts, string_array, utf8_values
+from cape_udfs.kernels.arrow_text import binary_parts, string_array, utf8_values
 from cape_udfs.transforms.base import Transform
-from cape_udfs.transforms.distinct import OnDistinct
+from cape_udfs.kernels.distinct import OnDistinct
 from cape_udfs.transforms.reversible_tokenizer import check_siv_key
 
 _TAG_BYTES = 16
@@ -96,3 +97,8 @@ def _unhex(data: np.ndarray, starts: np.ndarray):
         return binascii.unhexlify(data), starts // 2
     except binascii.Error:
         return None, None
+
+
+# The column travels with the call so an error can name it (never the token).
+TokenReverser.function = BatchFunction("cape_token_reverse", (Arg(VALUE), Arg(KEY), Arg(COLUMN)), "text",
+                                       reverse_tokens)

@@ -9,11 +9,12 @@ from __future__ import annotations
 import pyarrow as pa
 
 from cape_udfs import types as t
+from cape_udfs.batch import ARG, KEY, VALUE, Arg, BatchFunction
 from cape_udfs.errors import PolicyError
-from cape_udfs.transforms.arrow_text import require_utf8, string_array
+from cape_udfs.kernels.arrow_text import require_utf8, string_array
 from cape_udfs.transforms.base import INT, STRING, Param, Transform
-from cape_udfs.transforms.distinct import OnDistinct
-from cape_udfs.transforms.hmac_sha256 import hmac_hex, sha256_suffix_hex
+from cape_udfs.kernels.distinct import OnDistinct
+from cape_udfs.kernels.hmac_sha256 import hmac_hex, sha256_suffix_hex
 
 HMAC_SHA256 = "hmac-sha256"
 CAPE_LEGACY = "cape-legacy"
@@ -44,6 +45,10 @@ class Tokenizer(Transform):
 
     def output_type(self, input_type, args):
         return "VARCHAR"
+
+    def call_options(self, args):
+        # A shorter token is a prefix of the full hex token.
+        return {"left": args["max_token_len"]} if args["max_token_len"] < _HEX_TOKEN_LEN else {}
 
 
 _HEX_TOKEN_LEN = 64
@@ -78,3 +83,7 @@ def tokens(values: pa.Array, key: bytes, algorithm: str = HMAC_SHA256) -> pa.Arr
     HMAC of a noise message under the same key."""
     require_utf8(values, "tokenizer")
     return _tokens_per_distinct(values, key, algorithm)
+
+
+# After tokens(), which it calls.
+Tokenizer.function = BatchFunction("cape_tokenize", (Arg(VALUE), Arg(KEY), Arg(ARG, "algorithm")), "text", tokens)

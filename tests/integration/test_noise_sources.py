@@ -12,7 +12,7 @@ import math
 import pytest
 
 from cape_udfs.keys import decode_base64url, encode_base64url
-from cape_udfs.transforms.keyed_noise import keyed_uniform, seeded_salt, seeded_stream
+from cape_udfs.kernels.keyed_noise import keyed_uniform, seeded_salt, seeded_stream
 from tests.integration.conftest import DEFAULT_KEY_B64
 
 pytestmark = pytest.mark.integration

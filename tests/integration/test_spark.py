@@ -494,12 +494,12 @@ VALUES = ["alice@example.com", None, "", "Zoë", "山田 太郎", "O'Brien", "�
 def test_udf_closures_carry_the_key_bytes_and_nothing_else():
     from pyspark import cloudpickle
 
-    from cape_udfs.spark.functions import VECTORIZED, arrow_udfs_available, make_udf
+    from cape_udfs.spark.functions import arrow_udfs_available, make_udf, vectorized
 
     key = bytes(range(200, 232))
     for kind in ("arrow", "pandas") if arrow_udfs_available() else ("pandas",):
-        for name, batch, arity, returns in VECTORIZED:
-            pickled = cloudpickle.dumps(make_udf(batch, arity, returns, {"env:SOME_KEY": key}, kind).func)
+        for name, arity, returns, _ in vectorized():
+            pickled = cloudpickle.dumps(make_udf(name, arity, returns, {"env:SOME_KEY": key}, kind).func)
             assert key in pickled, (kind, name)
             # Neither the keyring nor the environment travels with it.
             assert DEFAULT_KEY_B64.encode() not in pickled and b"PATH" not in pickled, (kind, name)
@@ -528,7 +528,7 @@ def test_each_udf_kind_gives_what_the_arrow_functions_give(session, kind):
     from cape_udfs.spark.functions import arrow_udfs_available
     from cape_udfs.spark.session import register
     from cape_udfs.transforms.format_preserving import fpe_encrypt
-    from cape_udfs.transforms.keyed_noise import keyed_uniforms
+    from cape_udfs.kernels.keyed_noise import keyed_uniforms
     from cape_udfs.transforms.reversible_tokenizer import siv_tokens
     from cape_udfs.transforms.tokenizer import tokens
 

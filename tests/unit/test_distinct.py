@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cape_udfs.errors import TokenError
-from cape_udfs.transforms.distinct import OnDistinct
+from cape_udfs.kernels.distinct import OnDistinct
 from cape_udfs.transforms.token_reverser import reverse_tokens
 from cape_udfs.transforms.tokenizer import CAPE_LEGACY, tokens
 

@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cape_udfs.transforms.ff1 import FF1, MIN_DOMAIN, check_aes_key, domain_ok
+from cape_udfs.kernels.ff1 import FF1, MIN_DOMAIN, check_aes_key, domain_ok
 
 VECTORS = json.loads((Path(__file__).parent / "vectors" / "nist_ff1_samples.json").read_text())
 ALPHABET = VECTORS["alphabet"]

@@ -18,7 +18,7 @@ from cape_udfs.keys import Keyring, encode_base64url
 from cape_udfs.plan import build_plan
 from cape_udfs.policy import parse_policy
 from cape_udfs.transforms import get_transform
-from cape_udfs.transforms.ff1 import FF1, MAX_NUMERALS
+from cape_udfs.kernels.ff1 import FF1, MAX_NUMERALS
 from cape_udfs.transforms.format_preserving import (
     FormatPreservingDecryption,
     FormatPreservingEncryption,
@@ -129,7 +129,8 @@ rules:
         build_plan(policy, [("card", "VARCHAR")], keyring)
     ok = build_plan(policy, [("card", "VARCHAR")], Keyring(environ={"PAY_KEY": encode_base64url(bytes(24))}))
     step = ok["columns"][0]["steps"][0]
-    assert step["key_id"] == "env:PAY_KEY" and step["macro"] == "render_format_preserving_encryption"
+    assert step["key_id"] == "env:PAY_KEY" and step["macro"] == "render_batch_function"
+    assert step["call"]["function"] == "cape_fpe_encrypt"
     assert step["args"] == {"alphabet": "0123456789", "tweak": "", "on_short": "error"}
 
 

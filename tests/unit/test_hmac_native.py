@@ -21,8 +21,8 @@ from hypothesis import strategies as st
 
 from cape_udfs import cli
 from cape_udfs.errors import CapeError
-from cape_udfs.transforms import hmac_sha256 as h
-from cape_udfs.transforms.keyed_noise import keyed_uniform, keyed_uniforms
+from cape_udfs.kernels import hmac_sha256 as h
+from cape_udfs.kernels.keyed_noise import keyed_uniform, keyed_uniforms
 from cape_udfs.transforms.tokenizer import hmac_tokens, legacy_tokens, tokens
 
 needs_native = pytest.mark.skipif(not h.compiled_available(),
@@ -242,7 +242,7 @@ def test_info_prints_the_route_and_sha256(capsys, monkeypatch):
 
 # An install where the extension did not build: the module cannot be imported.
 MISSING = ("import sys; sys.modules['cape_udfs._hmac_native'] = None\n"
-           "from cape_udfs.transforms import hmac_sha256 as h\n")
+           "from cape_udfs.kernels import hmac_sha256 as h\n")
 
 
 def _run_without_extension(code: str) -> str:

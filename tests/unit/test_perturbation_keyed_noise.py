@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from cape_udfs.duckdb_functions import register
 from cape_udfs.keys import Keyring, encode_base64url
-from cape_udfs.transforms.keyed_noise import (entity_message, keyed_uniform, keyed_uniforms, seeded_salt,
+from cape_udfs.kernels.keyed_noise import (entity_message, keyed_uniform, keyed_uniforms, seeded_salt,
                                               seeded_stream)
 
 VECTORS = json.loads((Path(__file__).parent / "vectors" / "keyed_noise_v1.json").read_text("utf-8"))["vectors"]

@@ -211,7 +211,7 @@ def test_actions_chain_in_order_with_types_tracked():
     steps = _steps(plan, "income")
     assert [s["transform"] for s in steps] == ["numeric-perturbation", "numeric-rounding", "tokenizer"]
     assert [s["macro"] for s in steps] == ["render_numeric_perturbation", "render_numeric_rounding",
-                                           "render_tokenizer"]
+                                           "render_batch_function"]
     assert [(s["input_type"], s["output_type"]) for s in steps] == [
         ("DECIMAL(12,2)", "DECIMAL(12,2)"), ("DECIMAL(12,2)", "DECIMAL(12,2)"), ("DECIMAL(12,2)", "VARCHAR")]
     assert [s["salt"] for s in steps] == ["income:0", "income:1", "income:2"]

@@ -4,9 +4,10 @@ from __future__ import annotations
 import duckdb
 import pyarrow as pa
 
-from cape_udfs.duckdb_functions import SIDE_EFFECTS, register
+from cape_udfs.duckdb_functions import register
+from cape_udfs.function_table import FUNCTIONS
 from cape_udfs.keys import Keyring
-from cape_udfs.transforms.secure_noise import random_bytes, secure_uniforms
+from cape_udfs.kernels.secure_noise import random_bytes, secure_uniforms
 
 
 def test_uniforms_are_53_bit_values_in_range():
@@ -24,7 +25,7 @@ def test_every_call_draws_afresh():
 
 
 def test_duckdb_calls_are_never_merged_or_folded():
-    assert "cape_secure_uniform" in SIDE_EFFECTS
+    assert not FUNCTIONS["cape_secure_uniform"].deterministic  # registered with side effects
     con = duckdb.connect()
     register(con, Keyring(environ={}))
     # Two textually equal calls in one row, a constant argument, several vectors.
@@ -36,7 +37,7 @@ def test_duckdb_calls_are_never_merged_or_folded():
 
 
 def test_pool_slices_are_never_handed_out_twice():
-    from cape_udfs.transforms import secure_noise
+    from cape_udfs.kernels import secure_noise
     batches = [secure_uniforms(2048).to_pylist() for _ in range(3 * secure_noise.POOL_SIZE // 2048)]
     seen = [v for batch in batches for v in batch]
     assert len(set(seen)) == len(seen)  # across pool refills too
@@ -60,7 +61,7 @@ def test_standard_draws_have_unit_spread_and_the_documented_bounds():
     import math
     import pytest
     from cape_udfs.transforms.perturbation import GAUSSIAN_MAX, LAPLACE_MAX
-    from cape_udfs.transforms.secure_noise import secure_standard
+    from cape_udfs.kernels.secure_noise import secure_standard
     g = secure_standard(200_000, "gaussian").to_numpy()
     lap = secure_standard(200_000, "laplace").to_numpy()
     assert abs(g.mean()) < 0.02 and abs(g.std() - 1) < 0.01 and abs(g).max() <= GAUSSIAN_MAX

@@ -267,7 +267,7 @@ def _raw_strings(data: bytes, offsets: list[int], valid: list[bool] | None = Non
 
 
 def _noise_message() -> bytes:
-    from cape_udfs.transforms.keyed_noise import entity_message
+    from cape_udfs.kernels.keyed_noise import entity_message
     return entity_message("income", "u", ["alice"])
 
 

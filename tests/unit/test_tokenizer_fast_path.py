@@ -19,7 +19,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESSIV
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from cape_udfs.duckdb_functions import _constant, register
+from cape_udfs.batch import constant as _constant
+from cape_udfs.duckdb_functions import register
 from cape_udfs.errors import CapeError, TokenError
 from cape_udfs.keys import Keyring, KeyRef
 from cape_udfs.transforms import reversible_tokenizer

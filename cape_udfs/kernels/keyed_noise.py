@@ -51,9 +51,9 @@ import numpy as np
 import pyarrow as pa
 
 from cape_udfs import types as t
-from cape_udfs.transforms.arrow_text import binary_parts, utf8_values
-from cape_udfs.transforms.distinct import OnDistinct
-from cape_udfs.transforms.hmac_sha256 import DIGEST_SIZE, hmac_digests
+from cape_udfs.kernels.arrow_text import binary_parts, utf8_values
+from cape_udfs.kernels.distinct import OnDistinct
+from cape_udfs.kernels.hmac_sha256 import DIGEST_SIZE, hmac_digests
 
 PREFIX = b"\xffcape-noise/v1"
 _NULL_FIELD = b"\xff\xff\xff\xff"
