@@ -14,7 +14,7 @@ import inspect
 from cape_udfs import plan_bridge
 from cape_udfs.batch import run_batch
 from cape_udfs.function_table import FUNCTIONS
-from cape_udfs.keys import KEYRING, Keyring
+from cape_udfs.keyring import KEYRING, Keyring
 
 def _arrow(fn, keyring: Keyring):
     def call(*columns):

@@ -11,7 +11,7 @@ from dbt.adapters.duckdb.plugins import BasePlugin
 from dbt.adapters.events.logging import AdapterLogger
 
 from cape_udfs import duckdb_functions
-from cape_udfs.keys import KEYRING
+from cape_udfs.keyring import KEYRING
 from cape_udfs.kernels.hmac_sha256 import native_missing_warning
 
 _KNOWN = {"keys"}

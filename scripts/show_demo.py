@@ -12,7 +12,7 @@ import sys
 import duckdb
 
 from cape_udfs.duckdb_functions import register
-from cape_udfs.keys import Keyring
+from cape_udfs.keyring import Keyring
 
 COLUMNS = ["customer_id", "full_name", "email", "phone", "ssn", "date_of_birth", "age",
            "annual_income", "account_balance", "credit_card", "signup_at"]

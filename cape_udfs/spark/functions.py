@@ -25,7 +25,7 @@ import inspect
 
 import pyarrow as pa
 
-from cape_udfs import keys as _keys
+from cape_udfs import keyring as _keyring
 from cape_udfs.batch import run_batch
 from cape_udfs.function_table import FUNCTIONS
 from cape_udfs.plan_bridge import column_step_request, plan_request
@@ -33,7 +33,7 @@ from cape_udfs.plan_bridge import column_step_request, plan_request
 
 def _key(keys: dict, key_id: str) -> bytes:
     raw = keys.get(key_id)
-    return raw if raw is not None else _keys.KEYRING.get(key_id)
+    return raw if raw is not None else _keyring.KEYRING.get(key_id)
 
 
 def run_function(name: str, keys: dict, *columns) -> pa.Array:

@@ -7,7 +7,7 @@ through dbtRunner. ARGS are dbt's own (``run --select x``).
 """
 from __future__ import annotations
 
-from cape_udfs.keys import KEYRING
+from cape_udfs.keyring import KEYRING
 from cape_udfs.spark.session import register, spark_session
 
 

@@ -28,7 +28,7 @@ import re
 import sys
 import threading
 
-from cape_udfs.keys import KEYRING, Keyring
+from cape_udfs.keyring import KEYRING, Keyring
 from cape_udfs.plan_bridge import column_step_request, plan_request
 from cape_udfs.spark.functions import (arrow_udfs_available, column_step_on_worker, make_udf, plan_on_worker,
                                        vectorized)

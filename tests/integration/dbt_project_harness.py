@@ -15,7 +15,7 @@ import duckdb
 import yaml
 
 from cape_udfs.duckdb_functions import register
-from cape_udfs.keys import Keyring
+from cape_udfs.keyring import Keyring
 
 REPO = Path(__file__).resolve().parents[2]
 DBT = str(Path(sys.executable).with_name("dbt"))

@@ -524,7 +524,7 @@ def _literal(v):
 def test_each_udf_kind_gives_what_the_arrow_functions_give(session, kind):
     import pyarrow as pa
 
-    from cape_udfs.keys import Keyring
+    from cape_udfs.keyring import Keyring
     from cape_udfs.spark.functions import arrow_udfs_available
     from cape_udfs.spark.session import register
     from cape_udfs.transforms.format_preserving import fpe_encrypt
@@ -562,7 +562,7 @@ def test_each_udf_kind_gives_what_the_arrow_functions_give(session, kind):
 def test_plans_are_answered_on_the_driver(session, tmp_path):
     import json
 
-    from cape_udfs.keys import Keyring
+    from cape_udfs.keyring import Keyring
     from cape_udfs.spark.session import register
 
     (tmp_path / "p.yml").write_text(REVEAL)

@@ -4,7 +4,8 @@ from __future__ import annotations
 import pytest
 
 from cape_udfs import cli
-from cape_udfs.keys import KEYRING, decode_base64url
+from cape_udfs.keys import decode_base64url
+from cape_udfs.keyring import KEYRING
 
 POLICY = """
 version: 1

@@ -6,7 +6,7 @@ import pytest
 
 from cape_udfs.conditions import checked_condition
 from cape_udfs.errors import PolicyError
-from cape_udfs.keys import Keyring
+from cape_udfs.keyring import Keyring
 from cape_udfs.plan import build_plan, check_column_names
 from cape_udfs.policy import parse_policy
 

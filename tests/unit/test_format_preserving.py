@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 
 from cape_udfs.duckdb_functions import register
 from cape_udfs.errors import CapeError, PolicyError
-from cape_udfs.keys import Keyring, encode_base64url
+from cape_udfs.keys import encode_base64url
+from cape_udfs.keyring import Keyring
 from cape_udfs.plan import build_plan
 from cape_udfs.policy import parse_policy
 from cape_udfs.transforms import get_transform

@@ -12,7 +12,8 @@ import pytest
 from cape_udfs.duckdb_functions import register
 from cape_udfs.plan_bridge import column_step_request
 from cape_udfs.errors import PolicyError
-from cape_udfs.keys import Keyring, encode_base64url
+from cape_udfs.keys import encode_base64url
+from cape_udfs.keyring import Keyring
 from cape_udfs.plan import build_plan
 from cape_udfs.policy import parse_policy
 from cape_udfs.kernels.keyed_noise import keyed_uniform

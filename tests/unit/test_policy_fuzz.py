@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from cape_udfs import cli
 from cape_udfs.errors import PolicyError
-from cape_udfs.keys import Keyring
+from cape_udfs.keyring import Keyring
 from cape_udfs.plan import build_plan
 from cape_udfs.policy import read_policy_file
 

@@ -6,7 +6,7 @@ import pyarrow as pa
 
 from cape_udfs.duckdb_functions import register
 from cape_udfs.function_table import FUNCTIONS
-from cape_udfs.keys import Keyring
+from cape_udfs.keyring import Keyring
 from cape_udfs.kernels.secure_noise import random_bytes, secure_uniforms
 
 

@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cape_udfs.errors import PolicyError
-from cape_udfs.keys import Keyring
+from cape_udfs.keyring import Keyring
 from cape_udfs.plan import build_plan
 from cape_udfs.policy import parse_policy
 from cape_udfs.transforms.truncation import Truncation
