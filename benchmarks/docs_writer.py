@@ -40,6 +40,8 @@ def sections_from_report(report: str) -> dict[str, str]:
             current = next((name for prefix, name in _HEADINGS if line.startswith(prefix)), line)
             sections.setdefault(current, [])
         elif line.startswith("Total benchmark time"):
+            while sections["machine"] and not sections["machine"][-1].strip():
+                sections["machine"].pop()
             sections["machine"] += ["", line]
             continue
         sections[current].append(line)

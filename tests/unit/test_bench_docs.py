@@ -47,6 +47,7 @@ def test_report_splits_into_the_named_blocks():
     assert set(sections) == {"machine", "throughput", "functions", "targets"}
     assert sections["machine"].startswith("Machine: test cpu")
     assert sections["machine"].endswith("load average at end 0.2.")  # the closing line joins the header
+    assert "\n\n\n" not in sections["machine"]
     assert sections["functions"].count("### Functions alone") == 2  # both thread counts, one block
     assert sections["throughput"].startswith("### dbt run, 1,000 rows")
 
