@@ -3,6 +3,7 @@
     python -m benchmarks.run [ROWS]            # or: make bench ROWS=...
         [--rounds 3] [--memory-sizes 1000000,2000000,4000000] [--memory-models M,...]
         [--memory-limit 1GB] [--cape-rows 1000000] [--no-cape] [--no-functions] [--workdir DIR] [--keep] [--json FILE]
+        [--no-docs]
 
 A harness, not a test: it builds a throwaway dbt project (cape installed with
 ``local:``) with a generated source of ROWS rows (default 1,000,000) and prints
@@ -21,6 +22,10 @@ A harness, not a test: it builds a throwaway dbt project (cape installed with
 4. the peak RSS of the dbt process at each of ``--memory-sizes`` (the issue's
    report: ``--memory-sizes 5000000,10000000,20000000``; ``--memory-limit 1GB``
    caps DuckDB's buffer pool, which otherwise grows with ``external``'s table).
+
+The tables are also written into docs/performance.md between its
+``bench:begin``/``bench:end`` markers (benchmarks/docs_writer.py) unless
+``--no-docs``.
 
 The defaults finish in about three and a half minutes on two shared cores.
 
@@ -48,6 +53,7 @@ from pathlib import Path
 import duckdb
 from cryptography.hazmat.primitives.ciphers.aead import AESSIV
 
+from benchmarks.docs_writer import PAGE as DOCS_PAGE, write_report
 from benchmarks.functions import function_times
 from benchmarks.project import BASELINE, MODELS, PARQUET_MODELS, STARTUP_MODEL, BenchProject
 from cape_udfs.keys import decode_base64url
@@ -86,6 +92,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--workdir", type=Path, help="where to build the project (default: a temp dir)")
     parser.add_argument("--keep", action="store_true", help="keep the project directory")
     parser.add_argument("--json", type=Path, help="also write all measurements to this file")
+    parser.add_argument("--no-docs", action="store_true",
+                        help="do not write the tables into docs/performance.md (for trial runs)")
     args = parser.parse_args(argv)
     args.memory_models = [m.strip() for m in args.memory_models.split(",") if m.strip()]
     unknown = [m for m in args.memory_models if m not in MODELS]
@@ -348,7 +356,10 @@ def main(argv=None) -> int:
     results["targets"] = targets(results)
     results["total_s"] = time.perf_counter() - started
     results["load_average_end"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
-    print(report(results))
+    text = report(results)
+    print(text)
+    if not args.no_docs:
+        log(f"wrote {', '.join(write_report(text)) or 'nothing'} into {DOCS_PAGE}")
     if args.json:
         args.json.write_text(json.dumps(results, indent=2, default=str))
     return 0
