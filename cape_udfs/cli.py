@@ -4,6 +4,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from cape_udfs import __version__
+
 from cape_udfs.errors import CapeError
 from cape_udfs.keys import generate_key
 from cape_udfs.keyring import KEYRING
@@ -47,6 +49,7 @@ def _info(args) -> int:
     from cape_udfs.kernels.hmac_sha256 import backend
 
     route, sha256 = backend()
+    print(f"cape-udfs: {__version__}")
     print(f"hmac: {route}")
     print(f"sha256: {sha256}")
     return 0

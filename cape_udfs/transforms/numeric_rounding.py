@@ -6,8 +6,6 @@ from __future__ import annotations
 from cape_udfs import types as t
 from cape_udfs.transforms.base import INT, Param, Transform
 
-CAPE_DTYPES = frozenset({"Float", "Double", "Byte", "Short", "Integer", "Long"})
-
 
 class NumericRounding(Transform):
     name = "numeric-rounding"
