@@ -7,7 +7,10 @@ renderer (tests/integration/test_cases_spark.py).
 A row: ``value`` (a YAML scalar, cast from its text to ``type``; ``null`` is
 NULL), ``type`` (DuckDB's spelling; Spark's is derived), ``args``,
 ``expected`` (the output cast to text, or ``null``), ``why``, and optionally
-``expected_spark`` where Spark's text legitimately differs (say why).
+``expected_spark`` where Spark's text legitimately differs (say why),
+``round_trip: false`` where an ``inverse`` cannot give the value back, and
+``spark_bug`` (what goes wrong) for a row the Spark renderer gets wrong today:
+the Spark test then expects it to differ, so a fix shows up as a stale marker.
 
 The macros are rendered without dbt, by a Jinja environment that loads every
 .sql file under macros/ (the folder layout is not fixed, so nothing here names
@@ -38,7 +41,7 @@ KEY = bytes(range(32))
 ENV = {"CAPE_DEFAULT_KEY": encode_base64url(KEY)}
 KEY_ID = "env:CAPE_DEFAULT_KEY"
 
-ROW_FIELDS = {"value", "type", "args", "expected", "expected_spark", "round_trip", "why"}
+ROW_FIELDS = {"value", "type", "args", "expected", "expected_spark", "round_trip", "spark_bug", "why"}
 # dbt-only block tags, which plain Jinja cannot parse; those files hold no renderer.
 _DBT_BLOCKS = re.compile(r"{%-?\s*(materialization|test|snapshot|docs)\s")
 
