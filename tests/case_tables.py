@@ -8,6 +8,8 @@ A row: ``value`` (a YAML scalar, cast from its text to ``type``; ``null`` is
 NULL), ``type`` (DuckDB's spelling; Spark's is derived), ``args``,
 ``expected`` (the output cast to text, or ``null``), ``why``, and optionally
 ``expected_spark`` where Spark's text legitimately differs (say why),
+``error`` (a regular expression the query's error must match; ``expected`` is
+then null) and ``error_spark`` where Spark words the failure differently,
 ``round_trip: false`` where an ``inverse`` cannot give the value back, and
 ``spark_bug`` (what goes wrong) for a row the Spark renderer gets wrong today:
 the Spark test then expects it to differ, so a fix shows up as a stale marker.
@@ -41,7 +43,7 @@ KEY = bytes(range(32))
 ENV = {"CAPE_DEFAULT_KEY": encode_base64url(KEY)}
 KEY_ID = "env:CAPE_DEFAULT_KEY"
 
-ROW_FIELDS = {"value", "type", "args", "expected", "expected_spark", "round_trip", "spark_bug", "why"}
+ROW_FIELDS = {"value", "type", "args", "expected", "expected_spark", "round_trip", "spark_bug", "error", "error_spark", "why"}
 # dbt-only block tags, which plain Jinja cannot parse; those files hold no renderer.
 _DBT_BLOCKS = re.compile(r"{%-?\s*(materialization|test|snapshot|docs)\s")
 
@@ -68,6 +70,8 @@ def load_cases(path: Path) -> dict:
             raise ValueError(f"{path.name} row {i}: unknown fields {sorted(unknown)}, missing {sorted(missing)}")
         if not isinstance(row["why"], str) or not row["why"]:
             raise ValueError(f"{path.name} row {i}: 'why' must be a comment (quote it if YAML reads it as null)")
+        if row.get("error") and row["expected"] is not None:
+            raise ValueError(f"{path.name} row {i}: a row that fails has expected: null")
     return data
 
 
