@@ -95,7 +95,7 @@ def test_every_required_transform_has_a_case_table_of_enough_rows():
     assert {t: n for t, n in counts.items() if n < MIN_ROWS} == {}
 
 
-def test_every_macro_file_is_loaded(cape):
+def test_every_case_transform_has_its_renderer_under_macros(cape):
     # The loader globs macros/; a renderer in any folder is found by its name.
     for path in case_files():
         name = "render_" + load_cases(path)["transform"].replace("-", "_")
