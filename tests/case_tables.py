@@ -29,7 +29,8 @@ from pathlib import Path
 import jinja2
 import yaml
 
-from cape_udfs.keys import Keyring, encode_base64url, parse_key_ref
+from cape_udfs.keyring import Keyring
+from cape_udfs.keys import encode_base64url, parse_key_ref
 from cape_udfs.plan import make_step
 from cape_udfs.transforms import get_transform
 
