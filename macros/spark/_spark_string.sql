@@ -1,5 +1,5 @@
-{#- A Spark SQL string literal. Spark reads backslash escapes inside quotes
-    (cape._sql_string only doubles quotes), so a backslash is escaped too. -#}
+{#- Kept only for the Spark UDF renderers (tokenizers, FPE) that are being
+    moved onto cape._string_literal; remove with them. -#}
 {% macro _spark_string(text) -%}
-  {{ return("'" ~ (text | string).replace('\\', '\\\\').replace("'", "\\'") ~ "'") }}
+  {{ return(cape.spark___string_literal(text)) }}
 {%- endmacro %}

@@ -45,10 +45,6 @@
 {%- endmacro %}
 
 {% macro default___relative_scale(expr, step) -%}
-  {{ cape._unsupported('_relative_scale') }}
-{%- endmacro %}
-
-{% macro duckdb___relative_scale(expr, step) -%}
   {%- if step.relation is defined and step.relation is not none -%}
     {{ return('((select stddev_samp(' ~ cape._quote_identifier(step.column) ~ ') from ' ~ step.relation ~ ') * ' ~ step.args.relative_scale ~ ')') }}
   {%- endif -%}

@@ -2,22 +2,20 @@
   {{ return(adapter.dispatch('render_date_perturbation', 'cape')(expr, step, row)) }}
 {%- endmacro %}
 
+{#- The shift (cape._date_shift_seconds) added to the value; DATE columns are
+    shifted as wall-clock timestamps (no time zone can move a day) and cut back
+    to their day. -#}
 {% macro default__render_date_perturbation(expr, step, row) -%}
-  {{ cape._unsupported('render_date_perturbation') }}
-{%- endmacro %}
-
-{#- The shift (cape._date_shift_seconds) as an interval; DATE columns are
-    shifted as timestamps and cut back to their day. -#}
-{% macro duckdb__render_date_perturbation(expr, step, row) -%}
-  {%- set delta = 'to_seconds(' ~ cape._date_shift_seconds(step, row) ~ ')' -%}
+  {%- set delta = cape._date_shift_seconds(step, row) -%}
   {#- Results stay within 0001-01-01 .. 9999-12-31, the range every reader of a
       shared table (Parquet to pandas, Spark, Python) can hold: a shift past
       either end lands on it. DuckDB alone would represent year 10000 or BC. -#}
   {#- least/greatest skip NULLs, so NULL is kept by the case. -#}
   {%- if step.family == 'date' -%}
-  case when {{ expr }} is null then null else cast({{ cape._clamp_calendar('cast(' ~ expr ~ ' as timestamp) + ' ~ delta, 'timestamp') }} as date) end
+  {%- set wall = cape._wall_clock_type() -%}
+  case when {{ expr }} is null then null else cast({{ cape._clamp_calendar(cape._add_seconds('cast(' ~ expr ~ ' as ' ~ wall ~ ')', delta), wall) }} as date) end
   {%- else -%}
-  {%- set shifted = cape._cast(expr ~ ' + ' ~ delta, step.input_type) -%}
+  {%- set shifted = cape._cast(cape._add_seconds(expr, delta), step.input_type) -%}
   case when {{ expr }} is null then null else {{ cape._clamp_calendar(shifted, step.input_type or 'timestamp') }} end
   {%- endif -%}
 {%- endmacro %}

@@ -2,17 +2,13 @@
   {{ return(adapter.dispatch('render_numeric_bucketing', 'cape')(expr, step, row)) }}
 {%- endmacro %}
 
-{% macro default__render_numeric_bucketing(expr, step, row) -%}
-  {{ cape._unsupported('render_numeric_bucketing') }}
-{%- endmacro %}
-
 {#- Native SQL; the reference is cape_udfs.transforms.numeric_bucketing.bucket_label.
     Bounds are DECIMAL(18, scale) literals, so integers and decimals compare
     exactly and floats (widened to DOUBLE) with the bound converted to DOUBLE.
     For fixed-width buckets the bucket number is estimated in double precision,
     moved by one if a bound says so, and checked: a label is exact or an error.
-    The value is bound once with a one-element list and a lambda. -#}
-{% macro duckdb__render_numeric_bucketing(expr, step, row) -%}
+    Values are bound once (cape._bind). -#}
+{% macro default__render_numeric_bucketing(expr, step, row) -%}
   {%- set a = step.args -%}
   {%- set lines = [] -%}
   {%- if step.family in ('float', 'unknown') -%}
@@ -20,35 +16,55 @@
   {%- endif -%}
   {%- if a.mode == 'boundaries' -%}
     {%- for b in a.bounds -%}
-      {%- do lines.append('when cape_v < ' ~ cape._bucket_number(b, a.scale) ~ ' then ' ~ cape._sql_string(a.labels[loop.index0])) -%}
+      {%- do lines.append('when cape_v < ' ~ cape._bucket_number(b, a.scale) ~ ' then ' ~ cape._string_literal(a.labels[loop.index0])) -%}
     {%- endfor -%}
-    {%- do lines.append('when cape_v >= ' ~ cape._bucket_number(a.bounds[-1], a.scale) ~ ' then ' ~ cape._sql_string(a.labels[-1])) -%}
+    {%- do lines.append('when cape_v >= ' ~ cape._bucket_number(a.bounds[-1], a.scale) ~ ' then ' ~ cape._string_literal(a.labels[-1])) -%}
   {%- else -%}
     {%- set lo = cape._bucket_number(a.anchor, a.scale) -%}
     {%- set size = cape._bucket_number(a.size_text, a.scale) -%}
+    {%- set k = cape._bucket_index_type() -%}
     {%- do lines.insert(0, 'when cape_v is null then null') -%}
     {%- if a.lower_text is not none -%}
-      {%- do lines.append('when cape_v < ' ~ cape._bucket_number(a.lower_text, a.scale) ~ ' then ' ~ cape._sql_string('<' ~ a.lower_text)) -%}
+      {%- do lines.append('when cape_v < ' ~ cape._bucket_number(a.lower_text, a.scale) ~ ' then ' ~ cape._string_literal('<' ~ a.lower_text)) -%}
     {%- endif -%}
     {%- if a.upper_text is not none -%}
-      {%- do lines.append('when cape_v >= ' ~ cape._bucket_number(a.upper_text, a.scale) ~ ' then ' ~ cape._sql_string('>=' ~ a.upper_text)) -%}
+      {%- do lines.append('when cape_v >= ' ~ cape._bucket_number(a.upper_text, a.scale) ~ ' then ' ~ cape._string_literal('>=' ~ a.upper_text)) -%}
     {%- endif -%}
     {%- if step.family in ('float', 'unknown') -%}
-      {%- do lines.append("when isinf(cast(cape_v as double)) then case when cape_v > 0 then 'inf' else '-inf' end") -%}
+      {#- Spark has no isinf; both engines compare with the infinities. -#}
+      {%- do lines.append("when cast(cape_v as double) in (cast('Infinity' as double), cast('-Infinity' as double)) then case when cape_v > 0 then 'inf' else '-inf' end") -%}
     {%- endif -%}
     {%- set start = lo ~ ' + cape_k * ' ~ size -%}
-    {%- set stop = lo ~ ' + (cape_k + 1) * ' ~ size -%}
+    {%- set stop = lo ~ ' + cast(cape_k + 1 as ' ~ k ~ ') * ' ~ size -%}
     {%- set hi = stop if a.upper_text is none else 'least(' ~ stop ~ ', ' ~ cape._bucket_number(a.upper_text, a.scale) ~ ')' -%}
     {%- set label = cape._bucket_text(start, a.scale) ~ " || '-' || " ~ cape._bucket_text(hi, a.scale) -%}
-    {%- set too_far = cape._sql_string("cape: numeric-bucketing: a value in column '" ~ step.column ~ "' is " ~ a.max_buckets ~ " or more times size (" ~ a.size_text ~ ") away from 0; set lower/upper to close the tails") -%}
-    {%- set inexact = cape._sql_string("cape: numeric-bucketing: a value in column '" ~ step.column ~ "' could not be placed in a bucket exactly") -%}
-    {%- set place -%}
-list_transform([(cast(cape_v as double) - cast('{{ a.anchor }}' as double)) / cast('{{ a.size_text }}' as double)], lambda cape_q: case when not (abs(cast(cape_v as double) / cast('{{ a.size_text }}' as double)) < {{ a.max_buckets }}) then error({{ too_far }}) else list_transform([cast(floor(cape_q) as bigint)], lambda cape_k0: list_transform([cape_k0 - case when cape_v < {{ lo }} + cape_k0 * {{ size }} then 1 when cape_v >= {{ lo }} + (cape_k0 + 1) * {{ size }} then -1 else 0 end], lambda cape_k: case when cape_v >= {{ start }} and cape_v < {{ stop }} then {{ label }} else error({{ inexact }}) end)[1])[1] end)[1]
-    {%- endset -%}
+    {%- set too_far = cape._raise_error("cape: numeric-bucketing: a value in column '" ~ step.column ~ "' is " ~ a.max_buckets ~ " or more times size (" ~ a.size_text ~ ") away from 0; set lower/upper to close the tails") -%}
+    {%- set inexact = cape._raise_error("cape: numeric-bucketing: a value in column '" ~ step.column ~ "' could not be placed in a bucket exactly") -%}
+    {%- set placed = cape._bind('cast(cape_k0 - case when cape_v < ' ~ lo ~ ' + cape_k0 * ' ~ size ~ ' then 1 when cape_v >= ' ~ lo ~ ' + cast(cape_k0 + 1 as ' ~ k ~ ') * ' ~ size ~ ' then -1 else 0 end as ' ~ k ~ ')', 'cape_k',
+          'case when cape_v >= ' ~ start ~ ' and cape_v < ' ~ stop ~ ' then ' ~ label ~ ' else ' ~ inexact ~ ' end') -%}
+    {%- set estimated = cape._bind('cast(floor(cape_q) as ' ~ k ~ ')', 'cape_k0', placed) -%}
+    {%- set place = cape._bind("(cast(cape_v as double) - cast('" ~ a.anchor ~ "' as double)) / cast('" ~ a.size_text ~ "' as double)", 'cape_q',
+          "case when not (abs(cast(cape_v as double) / cast('" ~ a.size_text ~ "' as double)) < " ~ a.max_buckets ~ ") then " ~ too_far ~ " else " ~ estimated ~ " end") -%}
     {%- do lines.append('else ' ~ place) -%}
   {%- endif -%}
-  {%- set value = 'cast(' ~ expr ~ ' as double)' if step.family == 'float' else expr %}
-  list_transform([{{ value }}], lambda cape_v: case {{ lines | join(' ') }} end)[1]
+  {%- set value = 'cast(' ~ expr ~ ' as double)' if step.family == 'float' else expr -%}
+  {{ cape._bind(value, 'cape_v', 'case ' ~ (lines | join(' ')) ~ ' end') }}
+{%- endmacro %}
+
+{#- The type bucket numbers are computed in. -#}
+{% macro _bucket_index_type() -%}
+  {{ return(adapter.dispatch('_bucket_index_type', 'cape')()) }}
+{%- endmacro %}
+
+{#- DuckDB multiplies a BIGINT by a DECIMAL(18, s) exactly, as DECIMAL(37, s). -#}
+{% macro default___bucket_index_type() -%}
+  {{ return('bigint') }}
+{%- endmacro %}
+
+{#- Spark widens a BIGINT to DECIMAL(20, 0) and, past 38 digits, drops scale
+    (precision loss); DECIMAL(18, 0) keeps bound arithmetic within DECIMAL(38, s). -#}
+{% macro spark___bucket_index_type() -%}
+  {{ return('decimal(18, 0)') }}
 {%- endmacro %}
 
 {#- A bound as an exact DECIMAL(18, scale) literal. -#}
@@ -56,11 +72,12 @@ list_transform([(cast(cape_v as double) - cast('{{ a.anchor }}' as double)) / ca
   {{ return("cast('" ~ text ~ "' as decimal(18, " ~ scale ~ "))") }}
 {%- endmacro %}
 
-{#- A DECIMAL as label text: no trailing zeros, no trailing point. -#}
+{#- A bucket bound as label text: plain (cape._text writes a decimal without E
+    notation), no trailing zeros, no trailing point. -#}
 {% macro _bucket_text(sql, scale) -%}
+  {%- set text = cape._text(sql, 'decimal', 'decimal(38, ' ~ scale ~ ')') -%}
   {%- if scale > 0 -%}
-    {{ return("rtrim(rtrim(cast(" ~ sql ~ " as varchar), '0'), '.')") }}
-  {%- else -%}
-    {{ return("cast(" ~ sql ~ " as varchar)") }}
+    {{ return("trim(TRAILING '.' FROM trim(TRAILING '0' FROM " ~ text ~ "))") }}
   {%- endif -%}
+  {{ return(text) }}
 {%- endmacro %}

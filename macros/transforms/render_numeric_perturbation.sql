@@ -2,22 +2,21 @@
   {{ return(adapter.dispatch('render_numeric_perturbation', 'cape')(expr, step, row)) }}
 {%- endmacro %}
 
-{% macro default__render_numeric_perturbation(expr, step, row) -%}
-  {{ cape._unsupported('render_numeric_perturbation') }}
-{%- endmacro %}
-
 {#- Noise by distribution (see cape_udfs/transforms/numeric_perturbation.py):
     uniform in [min, max), gaussian or laplace times scale clipped to [min, max];
     with relative_scale, s = x * stddev and the bounds are in units of s.
     Integer columns get whole-number noise (uniform over the integers in the
-    range; gaussian and laplace rounded half away from zero, then clipped).
-    Casting back keeps the type; an overflow fails. -#}
-{% macro duckdb__render_numeric_perturbation(expr, step, row) -%}
+    range; gaussian and laplace rounded half away from zero, then clipped),
+    added exactly (cape._exact_integer). Casting back keeps the type; a result
+    that does not fit fails (cape._fit). Noise is random, so Spark's values
+    differ from DuckDB's but lie in the same bounds. -#}
+{% macro default__render_numeric_perturbation(expr, step, row) -%}
   {%- set noise = cape._numeric_noise(expr, step, row) -%}
+  {%- set what = 'numeric-perturbation on ' ~ step.column -%}
   {%- if step.family == 'integer' -%}
-  cast({{ expr }} + {{ noise }} as {{ step.input_type }})
+  {{ cape._fit(cape._exact_integer(expr) ~ ' + ' ~ noise, step.input_type, what) }}
   {%- else -%}
-  {{ cape._cast(expr ~ ' + (' ~ noise ~ ')', step.input_type) }}
+  {{ cape._fit(expr ~ ' + (' ~ noise ~ ')', step.input_type, what) }}
   {%- endif -%}
 {%- endmacro %}
 

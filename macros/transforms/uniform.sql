@@ -4,20 +4,20 @@
     with a seed, by the row's input values under the salt the planner derived
     from the seed and the step, so reruns repeat whatever the thread count and
     nobody without the key can recompute the noise from the policy. Else fresh
-    from a CSPRNG (cape_secure_uniform; never random(), a PCG whose outputs
-    reveal its state). `index` numbers the uniforms a step needs (the seeded
-    streams); `stream` names them for consistent_by (so a unit's keyed draw
-    does not depend on its position in a list). -#}
+    from a CSPRNG (cape_secure_uniform; never DuckDB's random(), a PCG whose
+    outputs reveal its state, nor Spark's rand(), an XORShift). `index`
+    numbers the uniforms a step needs (the seeded streams); `stream` names them
+    for consistent_by (so a unit's keyed draw does not depend on its position in
+    a list). -#}
 {% macro _uniform(step, index, row, stream=none) -%}
   {{ return(adapter.dispatch('_uniform', 'cape')(step, index, row, stream)) }}
 {%- endmacro %}
 
+{#- The same calls and messages on every engine, so a consistent_by draw on
+    Spark equals DuckDB's (and a seeded one too where every input column has a
+    canonical text). -#}
 {% macro default___uniform(step, index, row, stream=none) -%}
-  {{ cape._unsupported('_uniform') }}
-{%- endmacro %}
-
-{% macro duckdb___uniform(step, index, row, stream=none) -%}
-  {%- set keyed = cape._keyed_uniform_args(step, index, row, stream, cape._sql_string) -%}
+  {%- set keyed = cape._keyed_uniform_args(step, index, row, stream) -%}
   {%- if keyed is not none -%}
     {{ return('cape_keyed_uniform(' ~ keyed ~ ')') }}
   {%- endif -%}
@@ -27,19 +27,19 @@
 {%- endmacro %}
 
 {#- The arguments of cape_keyed_uniform (entity list, key id, salt, stream) for
-    a keyed step, none for fresh noise; `literal` quotes a string for the engine. -#}
-{% macro _keyed_uniform_args(step, index, row, stream, literal) -%}
+    a keyed step, none for fresh noise. -#}
+{% macro _keyed_uniform_args(step, index, row, stream) -%}
   {%- if step.args.consistent_by -%}
-    {{ return(cape._entity_list(step, row) ~ ', ' ~ literal(step.key_id) ~ ', '
-              ~ literal(step.args.salt if step.args.salt is not none else step.column) ~ ', '
-              ~ literal(stream if stream is not none else index)) }}
+    {{ return(cape._entity_list(step, row) ~ ', ' ~ cape._string_literal(step.key_id) ~ ', '
+              ~ cape._string_literal(step.args.salt if step.args.salt is not none else step.column) ~ ', '
+              ~ cape._string_literal(stream if stream is not none else index)) }}
   {%- endif -%}
   {%- if step.args.seed is not none -%}
     {%- if step.seed_salt is not defined or step.key_id is not defined -%}
       {{ exceptions.raise_compiler_error("cape: the seeded step of " ~ step.column ~ " has no key (plan it with cape_udfs)") }}
     {%- endif -%}
-    {{ return(cape._entity_list(step, row) ~ ', ' ~ literal(step.key_id) ~ ', ' ~ literal(step.seed_salt) ~ ', '
-              ~ literal('seed/' ~ (index | int))) }}
+    {{ return(cape._entity_list(step, row) ~ ', ' ~ cape._string_literal(step.key_id) ~ ', ' ~ cape._string_literal(step.seed_salt) ~ ', '
+              ~ cape._string_literal('seed/' ~ (index | int))) }}
   {%- endif -%}
   {{ return(none) }}
 {%- endmacro %}
@@ -73,38 +73,4 @@
     {%- endfor -%}
   {%- endif -%}
   {{ return(cape._array_literal(items)) }}
-{%- endmacro %}
-
-{#- The engine's text type and array constructor. -#}
-{% macro _text_type() -%}
-  {{ return(adapter.dispatch('_text_type', 'cape')()) }}
-{%- endmacro %}
-
-{% macro default___text_type() -%}
-  {{ return('varchar') }}
-{%- endmacro %}
-
-{% macro _array_literal(items) -%}
-  {{ return(adapter.dispatch('_array_literal', 'cape')(items)) }}
-{%- endmacro %}
-
-{% macro default___array_literal(items) -%}
-  {{ return('[' ~ (items | join(', ')) ~ ']') }}
-{%- endmacro %}
-
-{#- The engine-independent text of a value of `family` (see keyed_noise.py):
-    timestamps in UTC with six fraction digits, the rest as the cast gives. -#}
-{% macro _canonical_text(sql, family) -%}
-  {{ return(adapter.dispatch('_canonical_text', 'cape')(sql, family)) }}
-{%- endmacro %}
-
-{% macro default___canonical_text(sql, family) -%}
-  {{ cape._unsupported('_canonical_text') }}
-{%- endmacro %}
-
-{% macro duckdb___canonical_text(sql, family) -%}
-  {%- if family == 'timestamp' -%}
-    {{ return("strftime(make_timestamp(epoch_us(" ~ sql ~ ")), '%Y-%m-%d %H:%M:%S.%f')") }}
-  {%- endif -%}
-  {{ return('cast(' ~ sql ~ ' as varchar)') }}
 {%- endmacro %}

@@ -1,13 +1,16 @@
 """Render cape's render_* macros to SQL without dbt, so unit tests can run the
 exact SQL a model gets on DuckDB against a Python reference.
 
-Only what the render macros use is provided: ``cape.<macro>`` for the macros
-in the given files (dbt's ``return`` included), ``cape._sql_string`` and
-``cape._cast`` as in macros/internal, and ``adapter.dispatch`` picking the
-``duckdb__`` implementation. The integration tests render them through dbt.
+Every macro file under macros/ is loaded (but materializations and generic
+tests, which are dbt's own block tags), so moving a macro between files never
+breaks a test. Only what the render macros use is provided: ``cape.<macro>``
+(dbt's ``return`` included), ``modules.re``, and ``adapter.dispatch`` picking
+the engine's implementation (``duckdb__`` or ``spark__``) else ``default__``,
+as dbt does. The integration tests render them through dbt.
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import jinja2
@@ -17,6 +20,7 @@ from cape_udfs.keyring import Keyring
 from cape_udfs.transforms import get_transform
 
 MACROS = Path(__file__).resolve().parents[2] / "macros"
+SKIPPED = ("materializations", "generic_tests")  # dbt block tags plain Jinja cannot parse
 
 
 class _Return(Exception):
@@ -33,11 +37,15 @@ class _Namespace:
 
 
 class _Adapter:
-    def __init__(self, cape):
+    def __init__(self, cape, engine):
         self._cape = cape
+        self._engine = engine
+
+    def type(self):
+        return self._engine
 
     def dispatch(self, name, package=None):
-        return getattr(self._cape, "duckdb__" + name, None) or getattr(self._cape, "default__" + name)
+        return getattr(self._cape, f"{self._engine}__{name}", None) or getattr(self._cape, "default__" + name)
 
 
 def _wrap(macro):
@@ -49,35 +57,29 @@ def _wrap(macro):
     return call
 
 
-def _sql_string(text) -> str:
-    return "'" + str(text).replace("'", "''") + "'"
-
-
-def _cast(sql, data_type):
-    return f"cast({sql} as {data_type})" if data_type else sql
-
-
 def _raise(message):
     raise RuntimeError(message)
 
 
-def load(*files: str) -> _Namespace:
-    """The ``cape`` namespace with the macros of ``files`` (relative to macros/)."""
+def macro_files() -> list[Path]:
+    return sorted(p for p in MACROS.rglob("*.sql") if p.relative_to(MACROS).parts[0] not in SKIPPED)
+
+
+def load(engine: str = "duckdb") -> _Namespace:
+    """The ``cape`` namespace with every macro, dispatching as on ``engine``."""
     cape = _Namespace()
     env = jinja2.Environment(extensions=["jinja2.ext.do"], undefined=jinja2.StrictUndefined)
-    env.globals.update({"cape": cape, "return": _return, "adapter": _Adapter(cape),
+    env.globals.update({"cape": cape, "return": _return, "adapter": _Adapter(cape, engine),
+                        "modules": type("M", (), {"re": re}),
                         "exceptions": type("E", (), {"raise_compiler_error": staticmethod(_raise)})})
-    for name in ("engine/quote_identifier.sql", *files):
-        template = env.from_string((MACROS / name).read_text(encoding="utf-8"))
+    for path in macro_files():
+        template = env.from_string(path.read_text(encoding="utf-8"))
         context = template.new_context()
         for _ in template.root_render_func(context):  # defines the macros, private ones too
             pass
         for attr, macro in context.vars.items():
             if isinstance(macro, jinja2.runtime.Macro):
                 setattr(cape, attr, _wrap(macro))
-    cape._sql_string = _sql_string
-    cape._cast = _cast
-    cape._unsupported = _raise
     return cape
 
 

@@ -15,7 +15,7 @@ from cape_udfs.transforms.character_mask import CharacterMask, mask
 from tests.unit.macro_sql import load, render
 
 TR = CharacterMask()
-CAPE = load("transforms/render_character_mask.sql")
+CAPE = load()
 
 
 @pytest.fixture(scope="module")

@@ -23,7 +23,7 @@ from cape_udfs.transforms.numeric_bucketing import (
 from tests.unit.macro_sql import load, render
 
 TR = NumericBucketing()
-CAPE = load("transforms/render_numeric_bucketing.sql")
+CAPE = load()
 
 
 @pytest.fixture(scope="module")

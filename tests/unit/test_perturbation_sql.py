@@ -22,8 +22,7 @@ from tests.unit import macro_sql
 if not hasattr(macro_sql._Adapter, "quote"):  # the renderer needs what our macros use
     macro_sql._Adapter.quote = staticmethod(lambda name: '"' + name.replace('"', '""') + '"')
 
-CAPE = macro_sql.load("transforms/uniform.sql", "transforms/noise.sql",
-                      "transforms/render_numeric_perturbation.sql", "transforms/render_date_perturbation.sql")
+CAPE = macro_sql.load()
 RING = Keyring({"k": {"env": "K_KEY"}},
                environ={"K_KEY": encode_base64url(bytes(range(32))),
                         "CAPE_DEFAULT_KEY": encode_base64url(bytes(range(32, 64)))})

@@ -22,7 +22,7 @@ from cape_udfs.transforms.truncation import Truncation
 from tests.unit.macro_sql import load, render, step_for
 
 TR = Truncation()
-CAPE = load("transforms/render_truncation.sql", "transforms/render_date_truncation.sql")
+CAPE = load()
 
 
 @pytest.fixture(scope="module")

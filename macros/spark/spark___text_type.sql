@@ -1,7 +1,0 @@
-{% macro spark___text_type() -%}
-  {{ return('string') }}
-{%- endmacro %}
-
-{% macro spark___array_literal(items) -%}
-  {{ return('array(' ~ (items | join(', ')) ~ ')') }}
-{%- endmacro %}
