@@ -111,10 +111,7 @@ def call_spec(fn: BatchFunction, step: dict) -> dict:
     for arg in fn.args:
         if arg.kind in (VALUE, LENGTH):
             args.append({"value": True})
-        elif arg.kind == KEY:
-            args.append({"text": step["key_id"]})
-        elif arg.kind == COLUMN:
-            args.append({"text": step["column"]})
         else:
-            args.append({"text": str(step["args"][arg.name])})
-    return {"function": fn.sql_name, "args": args}
+            text = step["key_id"] if arg.kind == KEY else step["column"] if arg.kind == COLUMN else step["args"][arg.name]
+            args.append({"value": False, "text": str(text)})
+    return {"function": fn.sql_name, "args": args, "left": None}

@@ -11,7 +11,7 @@
 
 {#- ln, sqrt, cos and pi() are the same on DuckDB and Spark; the uniforms dispatch.
     Fresh noise (no seed, no consistent_by) is one call that draws both uniforms
-    from the CSPRNG and shapes them alike (cape_udfs/transforms/secure_noise.py):
+    from the CSPRNG and shapes them alike (cape_udfs/kernels/secure_noise.py):
     half the calls, and a UDF call's overhead is most of fresh noise's cost. -#}
 {% macro default___standard_noise(step, distribution, index_a, index_b, stream, row) -%}
   {%- if not step.args.consistent_by and step.args.seed is none and distribution in ('gaussian', 'laplace') -%}

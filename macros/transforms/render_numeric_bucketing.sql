@@ -36,12 +36,24 @@
     {%- endif -%}
     {%- set start = lo ~ ' + cape_k * ' ~ size -%}
     {%- set stop = lo ~ ' + cast(cape_k + 1 as ' ~ k ~ ') * ' ~ size -%}
+    {#- Bounds compared with a decimal column keep the column's scale: Spark
+        compares DECIMAL(37, 1) with DECIMAL(10, 2) in DECIMAL(38, 1), rounding
+        the value to the bound's scale (0.35 would land in 0.4-0.5). -#}
+    {%- set found = modules.re.search('\\(\\s*\\d+\\s*,\\s*(\\d+)\\s*\\)', step.input_type or '') if step.family == 'decimal' else none -%}
+    {%- set cmp_scale = (found.group(1) | int) if found else 0 -%}
+    {%- set wrap = cmp_scale > a.scale -%}
+    {%- set c_start = ('cast(' ~ start ~ ' as decimal(38, ' ~ cmp_scale ~ '))') if wrap else start -%}
+    {%- set c_stop = ('cast(' ~ stop ~ ' as decimal(38, ' ~ cmp_scale ~ '))') if wrap else stop -%}
+    {%- set low0 = lo ~ ' + cape_k0 * ' ~ size -%}
+    {%- set high0 = lo ~ ' + cast(cape_k0 + 1 as ' ~ k ~ ') * ' ~ size -%}
+    {%- set c_low0 = ('cast(' ~ low0 ~ ' as decimal(38, ' ~ cmp_scale ~ '))') if wrap else low0 -%}
+    {%- set c_high0 = ('cast(' ~ high0 ~ ' as decimal(38, ' ~ cmp_scale ~ '))') if wrap else high0 -%}
     {%- set hi = stop if a.upper_text is none else 'least(' ~ stop ~ ', ' ~ cape._bucket_number(a.upper_text, a.scale) ~ ')' -%}
     {%- set label = cape._bucket_text(start, a.scale) ~ " || '-' || " ~ cape._bucket_text(hi, a.scale) -%}
     {%- set too_far = cape._raise_error("cape: numeric-bucketing: a value in column '" ~ step.column ~ "' is " ~ a.max_buckets ~ " or more times size (" ~ a.size_text ~ ") away from 0; set lower/upper to close the tails") -%}
     {%- set inexact = cape._raise_error("cape: numeric-bucketing: a value in column '" ~ step.column ~ "' could not be placed in a bucket exactly") -%}
-    {%- set placed = cape._bind('cast(cape_k0 - case when cape_v < ' ~ lo ~ ' + cape_k0 * ' ~ size ~ ' then 1 when cape_v >= ' ~ lo ~ ' + cast(cape_k0 + 1 as ' ~ k ~ ') * ' ~ size ~ ' then -1 else 0 end as ' ~ k ~ ')', 'cape_k',
-          'case when cape_v >= ' ~ start ~ ' and cape_v < ' ~ stop ~ ' then ' ~ label ~ ' else ' ~ inexact ~ ' end') -%}
+    {%- set placed = cape._bind('cast(cape_k0 - case when cape_v < ' ~ c_low0 ~ ' then 1 when cape_v >= ' ~ c_high0 ~ ' then -1 else 0 end as ' ~ k ~ ')', 'cape_k',
+          'case when cape_v >= ' ~ c_start ~ ' and cape_v < ' ~ c_stop ~ ' then ' ~ label ~ ' else ' ~ inexact ~ ' end') -%}
     {%- set estimated = cape._bind('cast(floor(cape_q) as ' ~ k ~ ')', 'cape_k0', placed) -%}
     {%- set place = cape._bind("(cast(cape_v as double) - cast('" ~ a.anchor ~ "' as double)) / cast('" ~ a.size_text ~ "' as double)", 'cape_q',
           "case when not (abs(cast(cape_v as double) / cast('" ~ a.size_text ~ "' as double)) < " ~ a.max_buckets ~ ") then " ~ too_far ~ " else " ~ estimated ~ " end") -%}

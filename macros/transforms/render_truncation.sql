@@ -26,6 +26,9 @@
   {{ expr }}
   {%- else -%}
     {%- set value = cape._exact_integer(expr) if step.family == 'integer' else expr -%}
+    {#- DuckDB 2.0 cuts a UBIGINT of 10^19 at precision -19 to 0 (its trunc
+        overflows internally); HUGEINT holds every UBIGINT and cuts exactly. -#}
+    {%- set value = 'cast(' ~ value ~ ' as hugeint)' if (step.input_type or '') | upper == 'UBIGINT' else value -%}
   {{ cape._fit(cape._trunc(value, a.precision), step.input_type, 'truncation on ' ~ step.column) }}
   {%- endif -%}
 {%- endmacro %}

@@ -1,6 +1,6 @@
 {#- A uniform number in [0, 1) (see cape_udfs/transforms/perturbation.py).
     Keyed (cape_keyed_uniform, an HMAC under the step's key, see
-    cape_udfs/transforms/keyed_noise.py) with consistent_by, by the entity; and
+    cape_udfs/kernels/keyed_noise.py) with consistent_by, by the entity; and
     with a seed, by the row's input values under the salt the planner derived
     from the seed and the step, so reruns repeat whatever the thread count and
     nobody without the key can recompute the noise from the policy. Else fresh

@@ -15,6 +15,7 @@ import duckdb
 import yaml
 
 from cape_udfs.duckdb_functions import register
+from cape_udfs.errors import CapeError
 from cape_udfs.keyring import Keyring
 
 REPO = Path(__file__).resolve().parents[2]
@@ -74,7 +75,15 @@ class DbtProject:
         """Query the warehouse read-only, with cape's functions registered so
         views built by dbt can be read (keys resolved as this project's)."""
         con = duckdb.connect(str(self.db_path), read_only=True)
-        register(con, Keyring(named=self.named_keys, environ=self.env, project_dir=str(self.root)))
+        keyring = Keyring(named=self.named_keys, environ=self.env, project_dir=str(self.root))
+        # A reader outside dbt names the policies whose views it reads (SQL may
+        # only use keys a plan handed out); here, every policy of the project.
+        for policy in sorted((self.root / "policies").glob("*.yml")):
+            try:
+                keyring.load_policy_keys(str(policy))
+            except CapeError:  # a deliberately broken policy, or a key not set for this reader
+                pass
+        register(con, keyring)
         try:
             return con.execute(query, params or []).fetchall()
         finally:

@@ -12,6 +12,7 @@ import pyarrow as pa
 import pytest
 
 from cape_udfs.duckdb_functions import register
+from cape_udfs.transforms import REGISTRY
 from cape_udfs.transforms.character_mask import mask
 from cape_udfs.transforms.format_preserving import fpe_decrypt, fpe_encrypt
 from cape_udfs.transforms.numeric_bucketing import bucket_label
@@ -98,7 +99,7 @@ def test_every_required_transform_has_a_case_table_of_enough_rows():
 def test_every_case_transform_has_its_renderer_under_macros(cape):
     # The loader globs macros/; a renderer in any folder is found by its name.
     for path in case_files():
-        name = "render_" + load_cases(path)["transform"].replace("-", "_")
+        name = REGISTRY[load_cases(path)["transform"]].renderer
         assert callable(getattr(cape, name, None)), name
 
 
