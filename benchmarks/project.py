@@ -93,7 +93,8 @@ RANDOM_TWIN_MACRO = """
 {% macro random_twin(relation, policy) -%}
   {%- set sql = cape.apply_policy(relation, policy) -%}
   {%- set sql = modules.re.sub('cape_secure_uniform\\(\\d+\\)', 'random()', sql) -%}
-  {%- set sql = modules.re.sub('cape_secure_gaussian\\(\\d+\\)', '(sqrt(-2 * ln(1 - random())) * cos(2 * pi() * random()))', sql) -%}
+  {%- set sql = modules.re.sub('cape_secure_gaussian\\(\\d+\\)', \
+'(sqrt(-2 * ln(1 - random())) * cos(2 * pi() * random()))', sql) -%}
   {{ return(modules.re.sub('cape_secure_laplace\\(\\d+\\)', '(ln(1 - random()) - ln(1 - random()))', sql)) }}
 {%- endmacro %}
 """

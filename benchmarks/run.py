@@ -265,7 +265,8 @@ def report(results: dict) -> str:
         "",
         f"### dbt run, {results['rows']:,} rows, median of {results['rounds']} rounds",
         "",
-        "| model | dbt run wall (s) | execute (s) | rows/s (execute) | x sha256 (execute) | x sha256 (wall) | peak RSS (MiB) |",
+        "| model | dbt run wall (s) | execute (s) | rows/s (execute) | x sha256 (execute) | x sha256 (wall) "
+        "| peak RSS (MiB) |",
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for name, r in results["throughput"].items():
@@ -301,22 +302,26 @@ def report(results: dict) -> str:
             ]
     if results.get("memory"):
         lines += ["", f"### Peak RSS of the dbt process (DuckDB memory_limit: {results['memory_limit']})", "",
-                  "| rows | model | peak RSS (MiB) | dbt run wall (s) | rows/s (execute) |", "|---:|---|---:|---:|---:|"]
+                  "| rows | model | peak RSS (MiB) | dbt run wall (s) | rows/s (execute) |",
+                  "|---:|---|---:|---:|---:|"]
         for r in results["memory"]:
             lines.append(f"| {r['rows']:,} | {MODELS[r['model']][0]} | {r['peak_rss_mib']:.0f} | "
                          f"{r['wall_s']:.1f} | {r['rows_per_s']:,.0f} |")
     if results.get("spark"):
         sp = results["spark"]
-        lines += ["", f"### Tokenizer on local Spark ({sp.get('master')}, Spark {sp.get('spark')}, dbt-spark session)", "",
+        lines += ["", f"### Tokenizer on local Spark ({sp.get('master')}, Spark {sp.get('spark')}, "
+                      "dbt-spark session)", "",
                   "| what | seconds | rows/s |", "|---|---:|---:|"]
         for group in ("dbt", "functions"):
             for name, r in sp[group].items():
                 lines.append(f"| {group}: {name} | {r['seconds']:.2f} | {r['rows_per_s']:,.0f} |")
     if results.get("targets"):
-        lines += ["", "### Targets (issue 15), this run", "", "| target | measured | bound | met |", "|---|---:|---:|---|"]
+        lines += ["", "### Targets (issue 15), this run", "", "| target | measured | bound | met |",
+                  "|---|---:|---:|---|"]
         for t in results["targets"]:
             sign = "<=" if t["at_most"] else ">="
-            lines.append(f"| {t['what']} | {t['value']:.2f} | {sign} {t['bound']:.1f} | {'yes' if t['met'] else 'no'} |")
+            lines.append(f"| {t['what']} | {t['value']:.2f} | {sign} {t['bound']:.1f} | "
+                         f"{'yes' if t['met'] else 'no'} |")
     lines += ["", f"Total benchmark time {results['total_s']:.0f}s; load average at end {results['load_average_end']}."]
     return "\n".join(lines)
 

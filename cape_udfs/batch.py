@@ -112,6 +112,8 @@ def call_spec(fn: BatchFunction, step: dict) -> dict:
         if arg.kind in (VALUE, LENGTH):
             args.append({"value": True})
         else:
-            text = step["key_id"] if arg.kind == KEY else step["column"] if arg.kind == COLUMN else step["args"][arg.name]
+            text = (step["key_id"] if arg.kind == KEY
+                    else step["column"] if arg.kind == COLUMN
+                    else step["args"][arg.name])
             args.append({"value": False, "text": str(text)})
     return {"function": fn.sql_name, "args": args, "left": None}

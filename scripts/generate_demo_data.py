@@ -84,15 +84,20 @@ US_LAST = (
 US_LAST_ACCENTED = "Muñoz Peña Núñez Gómez Fernández Díaz".split()
 
 FIRST_NAMES = {
-    "DE": "Hans Anna Klaus Petra Stefan Sabine Lukas Leonie Felix Katrin Jürgen Jörg Björn Günther Bärbel Uwe Jens".split(),
-    "FR": "Jean Marie Pierre Camille Louis Julie Nicolas Manon François Hélène Léa Céline Jérôme Benoît Gaëlle Zoé".split(),
+    "DE": ("Hans Anna Klaus Petra Stefan Sabine Lukas Leonie Felix Katrin "
+           "Jürgen Jörg Björn Günther Bärbel Uwe Jens").split(),
+    "FR": ("Jean Marie Pierre Camille Louis Julie Nicolas Manon François "
+           "Hélène Léa Céline Jérôme Benoît Gaëlle Zoé").split(),
     "DK": "Søren Jørgen Mette Anders Frederik Ida Mads Line Rasmus Åse Bjørn Kirsten".split(),
     "PL": "Łukasz Małgorzata Agnieszka Krzysztof Paweł Anna Tomasz Katarzyna Michał Zofia Jan Wojciech Grażyna".split(),
 }
 LAST_NAMES = {
-    "DE": "Müller Schmidt Schneider Fischer Weber Meyer Wagner Becker Schulz Hoffmann Schröder Köhler Krüger Böhm Weiß Groß Vogel Braun".split(),
-    "FR": "Martin Bernard Dubois Thomas Robert Richard Petit Durand Leroy Moreau Lefèvre Girard Roux Fournier Mercier Gérard Noël Hébert".split(),
-    "DK": "Jensen Nielsen Hansen Pedersen Andersen Christensen Larsen Sørensen Rasmussen Jørgensen Mølgaard Kjær".split(),
+    "DE": ("Müller Schmidt Schneider Fischer Weber Meyer Wagner Becker Schulz Hoffmann "
+           "Schröder Köhler Krüger Böhm Weiß Groß Vogel Braun").split(),
+    "FR": ("Martin Bernard Dubois Thomas Robert Richard Petit Durand Leroy Moreau "
+           "Lefèvre Girard Roux Fournier Mercier Gérard Noël Hébert").split(),
+    "DK": ("Jensen Nielsen Hansen Pedersen Andersen Christensen Larsen Sørensen "
+           "Rasmussen Jørgensen Mølgaard Kjær").split(),
     "PL": "Nowak Wójcik Kowalczyk Woźniak Mazur Krawczyk Zając Król Wieczorek Pietrzak Michalak Sikora".split(),
 }
 # Japanese names as (kanji, romaji); written family name first in kanji.

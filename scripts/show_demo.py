@@ -29,7 +29,8 @@ def main(db_path: str, count: int = 3) -> int:
     query = f"""
         select r.*, s.* from raw_customers r
         join customers_sanitized s
-          on s.customer_id = left(cape_tokenize(cast(r.customer_id as varchar), 'env:CAPE_DEFAULT_KEY', 'hmac-sha256'), 32)
+          on s.customer_id = left(cape_tokenize(cast(r.customer_id as varchar), \
+'env:CAPE_DEFAULT_KEY', 'hmac-sha256'), 32)
         order by r.customer_id limit {int(count)}
     """
     raw_width = len(con.execute("select * from raw_customers limit 0").description)

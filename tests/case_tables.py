@@ -44,7 +44,8 @@ KEY = bytes(range(32))
 ENV = {"CAPE_DEFAULT_KEY": encode_base64url(KEY)}
 KEY_ID = "env:CAPE_DEFAULT_KEY"
 
-ROW_FIELDS = {"value", "type", "args", "expected", "expected_spark", "round_trip", "spark_bug", "error", "error_spark", "why"}
+ROW_FIELDS = {"value", "type", "args", "expected", "expected_spark", "round_trip", "spark_bug", "error", "error_spark",
+              "why"}
 # dbt-only block tags, which plain Jinja cannot parse; those files hold no renderer.
 _DBT_BLOCKS = re.compile(r"{%-?\s*(materialization|test|snapshot|docs)\s")
 

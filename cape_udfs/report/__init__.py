@@ -217,6 +217,7 @@ def add_subparser(sub) -> None:
     p.add_argument("--min-count", type=int, default=10,
                    help="quote a value only when it occurs in at least this many rows, and end histogram "
                         "grids at means over this many rows, past the most extreme ones (default: %(default)s)")
-    p.add_argument("--k", type=int, default=5, help="group size below which rows count as at risk (default: %(default)s)")
+    p.add_argument("--k", type=int, default=5,
+                   help="group size below which rows count as at risk (default: %(default)s)")
     p.add_argument("--out", default="cape_report.html", help="default: %(default)s")
     p.set_defaults(run=_run)

@@ -179,7 +179,9 @@ def test_profile_settings_do_not_trip_the_plugin(make_project):
     proj.write("profiles.yml", profile.replace("threads: 4", "threads: 4\n      settings:\n        memory_limit: 1GB"))
     assert "memory_limit" in (proj.root / "profiles.yml").read_text()
     proj.write("models/src.sql", "select 'a@example.com' as email")
-    proj.write("policies/p.yml", "version: 1\nrules: [{match: {name: email}, actions: [{transform: {type: tokenizer}}]}]\n")
-    proj.write("models/clean.sql", "{{ config(materialized='table') }}\n{{ cape.apply_policy(ref('src'), 'policies/p.yml') }}")
+    proj.write("policies/p.yml",
+               "version: 1\nrules: [{match: {name: email}, actions: [{transform: {type: tokenizer}}]}]\n")
+    proj.write("models/clean.sql",
+               "{{ config(materialized='table') }}\n{{ cape.apply_policy(ref('src'), 'policies/p.yml') }}")
     proj.dbt("build")
     assert len(proj.sql("select email from clean")[0][0]) == 64

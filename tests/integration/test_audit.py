@@ -82,7 +82,8 @@ def project(tmp_path_factory):
     proj.write("models/people_view.sql",
                "{{ config(materialized='view') }}\n{{ cape.apply_policy(ref('people'), 'policies/people.yml') }}")
     proj.write("models/people_incremental.sql",
-               "{{ config(materialized='incremental') }}\n{{ cape.apply_policy(ref('people'), 'policies/people.yml') }}")
+               "{{ config(materialized='incremental') }}\n"
+               "{{ cape.apply_policy(ref('people'), 'policies/people.yml') }}")
     proj.write("models/people_broken.sql",
                "{{ config(materialized='table') }}\n{{ cape.apply_policy(ref('people'), 'policies/broken.yml') }}")
     # Ephemeral: inlined into people_from_ephemeral, never built itself.
@@ -154,7 +155,8 @@ def test_views_are_not_counted_incremental_models_are(project):
     proj, runs = project
     rows = {r["model_unique_id"]: r for r in audit_rows(proj) if r["invocation_id"] == runs["build_id"]}
     # The view's query never ran during the build; counting it could fail the run.
-    assert (rows["model.analytics.people_view"]["rows_in"], rows["model.analytics.people_view"]["rows_out"]) == (4, None)
+    assert (rows["model.analytics.people_view"]["rows_in"],
+            rows["model.analytics.people_view"]["rows_out"]) == (4, None)
     assert (rows["model.analytics.people_incremental"]["rows_in"],
             rows["model.analytics.people_incremental"]["rows_out"]) == (4, 3)
 

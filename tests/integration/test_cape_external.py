@@ -76,7 +76,8 @@ def test_streamed_file_and_view_equal_dbt_duckdbs_external(built):
     assert len(stock) == 5000 and any(row[1] is None for row in stock)
     assert parquet(proj, files["streamed"]) == stock
     assert proj.sql("select * from streamed order by id") == stock
-    types = "select column_name, data_type from information_schema.columns where table_name = ? order by ordinal_position"
+    types = ("select column_name, data_type from information_schema.columns where table_name = ? "
+             "order by ordinal_position")
     assert proj.sql(types, ["streamed"]) == proj.sql(types, ["stock"])
     assert proj.sql("select table_type from information_schema.tables where table_name = 'streamed'") == [("VIEW",)]
 

@@ -50,7 +50,8 @@ def proj(make_project):
                      plugin_config={"keys": {"customers": {"env": "CUSTOMERS_KEY"},
                                              "customers32": {"env": "CUSTOMERS32_KEY"}}})
     p.write("seeds/raw_events.csv", EVENTS_V1)
-    p.write("seeds/raw_orders.csv", "order_id,email,total\n1,alice@example.com,3.5\n2,bob@example.com,4.5\n3,zed@example.com,1\n")
+    p.write("seeds/raw_orders.csv",
+            "order_id,email,total\n1,alice@example.com,3.5\n2,bob@example.com,4.5\n3,zed@example.com,1\n")
     p.write("seeds/schema.yml", SEED_YML)
     p.write("policies/events.yml", POLICY)
     p.write("policies/orders.yml", """
@@ -129,7 +130,8 @@ def test_column_macros_match_the_policy_path(proj):
 
 
 def test_undeclared_key_name_fails_at_compile_time_listing_declared_names(proj):
-    proj.write("models/bad.sql", "select {{ cape.tokenize('email', key='custmers') }} as t from {{ ref('raw_events') }}")
+    proj.write("models/bad.sql",
+               "select {{ cape.tokenize('email', key='custmers') }} as t from {{ ref('raw_events') }}")
     out = proj.dbt("build", expect_ok=False).output
     assert "key name 'custmers' is not declared" in out and "declared: customers" in out
     assert "Traceback" not in out

@@ -25,7 +25,8 @@ def project(make_project, policy: str, **kw):
     proj.write("seeds/raw.csv", SEED)
     proj.write("seeds/raw.yml", SEED_YML)
     proj.write("policies/p.yml", policy)
-    proj.write("models/clean.sql", "{{ config(materialized='table') }}\n{{ cape.apply_policy(ref('raw'), 'policies/p.yml') }}")
+    proj.write("models/clean.sql",
+               "{{ config(materialized='table') }}\n{{ cape.apply_policy(ref('raw'), 'policies/p.yml') }}")
     proj.dbt("seed")
     return proj
 
@@ -121,8 +122,10 @@ def test_tampered_token_fails_naming_the_column_and_keeps_previous_table(make_pr
           - match: {{name: email}}
             actions: [{{transform: {{type: token-reverser, key: {key}}}}}]
     """)
-    proj.write("models/tokens.sql", "{{ config(materialized='table') }}\n{{ cape.apply_policy(ref('raw'), 'policies/tokens.yml') }}")
-    proj.write("models/revealed.sql", "{{ config(materialized='table') }}\n{{ cape.apply_policy(ref('tokens'), 'policies/reverse.yml') }}")
+    proj.write("models/tokens.sql",
+               "{{ config(materialized='table') }}\n{{ cape.apply_policy(ref('raw'), 'policies/tokens.yml') }}")
+    proj.write("models/revealed.sql",
+               "{{ config(materialized='table') }}\n{{ cape.apply_policy(ref('tokens'), 'policies/reverse.yml') }}")
     proj.dbt("build")
     assert proj.sql("select email from revealed order by id") == [("alice@example.com",), ("bob@example.com",)]
     # Tamper one token (flip its last hex digit) and rebuild only the reverser.

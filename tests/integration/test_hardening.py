@@ -17,8 +17,10 @@ KEY = decode_base64url(DEFAULT_KEY_B64, "k")
 EDGE_MODEL = """
 {{ config(materialized='table') }}
 select * from (values
-  (1, 'nan'::double, 'inf'::double, '', 2147483000, date '0001-01-03', timestamp '9999-12-31 23:00:00', 12.345::decimal(10,3), 7, 'A', 'x', 'ü'),
-  (2, '-inf'::double, 1.25::double, repeat('é', 1048576), -2147483000, date '9999-12-30', timestamp '0001-01-01 01:00:00', -0.005::decimal(10,3), 8, 'b', 'y', 'ß'),
+  (1, 'nan'::double, 'inf'::double, '', 2147483000, date '0001-01-03', timestamp '9999-12-31 23:00:00', \
+12.345::decimal(10,3), 7, 'A', 'x', 'ü'),
+  (2, '-inf'::double, 1.25::double, repeat('é', 1048576), -2147483000, date '9999-12-30', \
+timestamp '0001-01-01 01:00:00', -0.005::decimal(10,3), 8, 'b', 'y', 'ß'),
   (3, null, null, null, null, null, null, null, null, null, null, null)
 ) as t(id, f, g, s, i, d, ts, dec, n, "First Name", "select", "Ünïcode")
 """
@@ -135,7 +137,8 @@ def test_integer_overflow_fails_instead_of_wrapping(make_project):
           - match: {name: i}
             actions: [{transform: {type: numeric-perturbation, min: 1, max: 2}}]
     """)
-    proj.write("models/big_clean.sql", "{{ config(materialized='table') }}\n{{ cape.apply_policy(ref('big'), 'policies/p.yml') }}")
+    proj.write("models/big_clean.sql",
+               "{{ config(materialized='table') }}\n{{ cape.apply_policy(ref('big'), 'policies/p.yml') }}")
     out = proj.dbt("build", expect_ok=False).output
     assert "out of range" in out.lower() or "overflow" in out.lower() or "can't be cast" in out.lower()
     assert not proj.table_exists("big_clean")
@@ -191,7 +194,8 @@ def test_threads_4_equals_threads_1_and_keys_never_cross(make_project):
     for n in range(models):
         proj.write(f"policies/p{n}.yml", PARALLEL_POLICY.format(n=n, siv=f"{n:02d}" * 16))
         proj.write(f"models/m{n}.sql",
-                   "{{ config(materialized='table') }}\n{{ cape.apply_policy(ref('src'), 'policies/p" + str(n) + ".yml') }}")
+                   "{{ config(materialized='table') }}\n"
+                   "{{ cape.apply_policy(ref('src'), 'policies/p" + str(n) + ".yml') }}")
     proj.dbt("run", "--threads", "4")
     four = {n: proj.sql(f"select * from m{n} order by id") for n in range(models)}
     proj.dbt("run", "--threads", "1")

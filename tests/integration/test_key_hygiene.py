@@ -69,9 +69,12 @@ def test_no_key_material_anywhere(make_project):
           - match: {{name: e}}
             actions: [{{transform: {{type: tokenizer, key: {{type: named, name: customers}}}}}}]
     """)
-    proj.write("models/clean.sql", "{{ config(materialized='table') }}\n{{ cape.apply_policy(ref('raw'), 'policies/p.yml') }}")
-    proj.write("models/clean_view.sql", "{{ config(materialized='view') }}\n{{ cape.apply_policy(ref('raw'), 'policies/p.yml') }}")
-    proj.write("models/bad.sql", "{{ config(materialized='table') }}\n{{ cape.apply_policy(ref('raw'), 'policies/bad.yml') }}")
+    proj.write("models/clean.sql",
+               "{{ config(materialized='table') }}\n{{ cape.apply_policy(ref('raw'), 'policies/p.yml') }}")
+    proj.write("models/clean_view.sql",
+               "{{ config(materialized='view') }}\n{{ cape.apply_policy(ref('raw'), 'policies/p.yml') }}")
+    proj.write("models/bad.sql",
+               "{{ config(materialized='table') }}\n{{ cape.apply_policy(ref('raw'), 'policies/bad.yml') }}")
     proj.write("policies/bad.yml", f"""
         version: 1
         rules:

@@ -25,12 +25,15 @@ PAYMENTS_KEY = bytes(range(40, 72))  # 32 bytes: AES-256 for FF1
 CASES = """
 {{ config(materialized='table') }}
 select * from (values
-  (1, '4111-1111-1111-1111', '123-45-6789', 'Alice', 34, 52000.5::double, 10.25::decimal(10,2), '02134', timestamp '2021-05-06 07:08:09'),
-  (2, '5500 0000 0000 0004', '987-65-4321', 'Zoë', 71, -3.5::double, -17.55::decimal(10,2), '10115', timestamp '2022-12-31 23:59:59'),
+  (1, '4111-1111-1111-1111', '123-45-6789', 'Alice', 34, 52000.5::double, 10.25::decimal(10,2), '02134', \
+timestamp '2021-05-06 07:08:09'),
+  (2, '5500 0000 0000 0004', '987-65-4321', 'Zoë', 71, -3.5::double, -17.55::decimal(10,2), '10115', \
+timestamp '2022-12-31 23:59:59'),
   (3, null, null, null, null, null, null, null, null),
   (4, '', '', '', 0, 0.0::double, 0.00::decimal(10,2), '', timestamp '2020-02-29 12:00:00'),
   (5, '12-34', '12', '山田 太郎', 17, 'nan'::double, -0.01::decimal(10,2), '1', timestamp '1999-01-01 00:00:00'),
-  (6, '٣٤٥٦ 9999-8888-7777-6666', 'e\u0301-😀-1234', 'Zoe' || chr(769), 68, 'inf'::double, 99999.99::decimal(10,2), '😀😀😀😀', timestamp '2024-05-17 13:45:09')
+  (6, '٣٤٥٦ 9999-8888-7777-6666', 'e\u0301-😀-1234', 'Zoe' || chr(769), 68, 'inf'::double, \
+99999.99::decimal(10,2), '😀😀😀😀', timestamp '2024-05-17 13:45:09')
 ) t(id, card, ssn, name, age, income, balance, zip, seen_at)
 """
 
@@ -45,7 +48,8 @@ transformations:
 rules:
   - match: {name: card}
     actions:
-      - transform: {type: format-preserving-encryption, key: {type: named, name: payments}, tweak: cards, on_short: mask}
+      - transform: {type: format-preserving-encryption, key: {type: named, name: payments}, \
+tweak: cards, on_short: mask}
   - match: {name: ssn}
     actions:
       - transform: {type: character-mask, keep_last: 4, ignore: "-"}
@@ -75,7 +79,8 @@ version: 1
 rules:
   - match: {name: card}
     actions:
-      - transform: {type: format-preserving-decryption, key: {type: named, name: payments}, tweak: cards, on_short: mask}
+      - transform: {type: format-preserving-decryption, key: {type: named, name: payments}, \
+tweak: cards, on_short: mask}
 """
 
 MACROS = """

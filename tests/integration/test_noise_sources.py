@@ -35,8 +35,10 @@ select * from (values (-1, 5.0, 7, date '2021-01-01', 'twin'), (-1, 5.0, 7, date
 
 SEEDED_POLICY = """
 rules:
-  - {{match: {{name: v}}, actions: [{{transform: {{type: numeric-perturbation, distribution: gaussian, scale: 10, seed: {seed}}}}}]}}
-  - {{match: {{name: n}}, actions: [{{transform: {{type: numeric-perturbation, dtype: Integer, min: -2, max: 3, seed: {seed}}}}}]}}
+  - {{match: {{name: v}}, actions: [{{transform: {{type: numeric-perturbation, \
+distribution: gaussian, scale: 10, seed: {seed}}}}}]}}
+  - {{match: {{name: n}}, actions: [{{transform: {{type: numeric-perturbation, \
+dtype: Integer, min: -2, max: 3, seed: {seed}}}}}]}}
   - match: {{name: d}}
     actions:
       - transform: {{type: date-perturbation, frequency: day, min: -30, max: 31, seed: {seed}}}

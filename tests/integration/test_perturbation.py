@@ -50,27 +50,39 @@ NOISY_POLICY = """\
 version: 1
 rules:
   - {match: {name: g_rand}, actions: [{transform: {type: numeric-perturbation, distribution: gaussian, scale: 10}}]}
-  - {match: {name: g_seed}, actions: [{transform: {type: numeric-perturbation, distribution: gaussian, scale: 10, seed: 3}}]}
-  - {match: {name: g_key}, actions: [{transform: {type: numeric-perturbation, distribution: gaussian, scale: 10, consistent_by: id}}]}
+  - {match: {name: g_seed}, actions: [{transform: {type: numeric-perturbation, \
+distribution: gaussian, scale: 10, seed: 3}}]}
+  - {match: {name: g_key}, actions: [{transform: {type: numeric-perturbation, \
+distribution: gaussian, scale: 10, consistent_by: id}}]}
   - {match: {name: l_rand}, actions: [{transform: {type: numeric-perturbation, distribution: laplace, scale: 4}}]}
-  - {match: {name: l_seed}, actions: [{transform: {type: numeric-perturbation, distribution: laplace, scale: 4, seed: 3}}]}
-  - {match: {name: l_key}, actions: [{transform: {type: numeric-perturbation, distribution: laplace, scale: 4, consistent_by: [id]}}]}
+  - {match: {name: l_seed}, actions: [{transform: {type: numeric-perturbation, \
+distribution: laplace, scale: 4, seed: 3}}]}
+  - {match: {name: l_key}, actions: [{transform: {type: numeric-perturbation, \
+distribution: laplace, scale: 4, consistent_by: [id]}}]}
   - {match: {name: u_key}, actions: [{transform: {type: numeric-perturbation, min: -5, max: 5, consistent_by: [id]}}]}
-  - {match: {name: clip_g}, actions: [{transform: {type: numeric-perturbation, distribution: gaussian, scale: 10, min: -3, max: 2}}]}
-  - {match: {name: rel_g}, actions: [{transform: {type: numeric-perturbation, distribution: gaussian, relative_scale: 0.1, consistent_by: id}}]}
+  - {match: {name: clip_g}, actions: [{transform: {type: numeric-perturbation, \
+distribution: gaussian, scale: 10, min: -3, max: 2}}]}
+  - {match: {name: rel_g}, actions: [{transform: {type: numeric-perturbation, \
+distribution: gaussian, relative_scale: 0.1, consistent_by: id}}]}
   - {match: {name: rel_u}, actions: [{transform: {type: numeric-perturbation, relative_scale: 0.5, min: -1, max: 1}}]}
   - {match: {name: e_text}, actions: [{transform: {type: numeric-perturbation, min: 0, max: 1, consistent_by: tag}}]}
-  - {match: {name: e_multi}, actions: [{transform: {type: numeric-perturbation, min: 0, max: 1, consistent_by: [patient, tag, price, d, ts], salt: multi}}]}
-  - {match: {name: i_g}, actions: [{transform: {type: numeric-perturbation, distribution: gaussian, scale: 5, consistent_by: id}}]}
-  - {match: {name: i_clip}, actions: [{transform: {type: numeric-perturbation, distribution: laplace, scale: 5, min: -7.5, max: 6.5}}]}
-  - {match: {name: i_rel}, actions: [{transform: {type: numeric-perturbation, distribution: laplace, relative_scale: 0.02, min: -3, max: 3}}]}
+  - {match: {name: e_multi}, actions: [{transform: {type: numeric-perturbation, \
+min: 0, max: 1, consistent_by: [patient, tag, price, d, ts], salt: multi}}]}
+  - {match: {name: i_g}, actions: [{transform: {type: numeric-perturbation, \
+distribution: gaussian, scale: 5, consistent_by: id}}]}
+  - {match: {name: i_clip}, actions: [{transform: {type: numeric-perturbation, \
+distribution: laplace, scale: 5, min: -7.5, max: 6.5}}]}
+  - {match: {name: i_rel}, actions: [{transform: {type: numeric-perturbation, \
+distribution: laplace, relative_scale: 0.02, min: -3, max: 3}}]}
   - {match: {name: dec_g}, actions: [{transform: {type: numeric-perturbation, distribution: gaussian, scale: 0.5}}]}
   - match: {name: ts_g}
     actions:
-      - transform: {type: date-perturbation, frequency: [day, minute], distribution: gaussian, scale: [3, 30], consistent_by: id}
+      - transform: {type: date-perturbation, frequency: [day, minute], distribution: gaussian, \
+scale: [3, 30], consistent_by: id}
   - match: {name: d_l}
     actions:
-      - transform: {type: date-perturbation, frequency: day, distribution: laplace, scale: 5, min: -10, max: 10, seed: 1}
+      - transform: {type: date-perturbation, frequency: day, distribution: laplace, \
+scale: 5, min: -10, max: 10, seed: 1}
   - match: {name: d}
     actions:
       - transform: {type: date-perturbation, frequency: day, min: -30, max: 31, consistent_by: patient}
@@ -81,7 +93,8 @@ VISITS_SQL = """
 select cast(i as integer) as visit_id,
        case when i % 499 = 0 then null else cast(i % 2000 as integer) end as patient,
        timestamp '2021-03-01 08:00:00' + to_minutes(cast(i * 7 as integer)) as admitted,
-       cast(timestamp '2021-03-01 08:00:00' + to_minutes(cast(i * 7 as integer)) as date) + cast(i % 5 as integer) as discharged,
+       cast(timestamp '2021-03-01 08:00:00' + to_minutes(cast(i * 7 as integer)) as date) \
++ cast(i % 5 as integer) as discharged,
        cast(0 as double) as cost, cast(0 as double) as fee  -- output = noise, exactly
 from range(20000) t(i)
 """
@@ -117,7 +130,8 @@ select b.id,
        {{ cape.perturb_number('b.u_key', -5, 5, consistent_by='b.id', salt='u_key') }} as u_key,
        {{ cape.perturb_date('b.d', 'day', -30, 31, consistent_by=['b.patient'], data_type='date') }} as d,
        {{ cape.perturb_number('b.v', distribution='gaussian', relative_scale=0.1, data_type='double') }} as rel_w,
-       {{ cape.perturb_number('b.i_g', distribution='gaussian', scale=5, consistent_by='b.id', key='other', salt='i_g', data_type='integer') }} as i_g_other
+       {{ cape.perturb_number('b.i_g', distribution='gaussian', scale=5, consistent_by='b.id', key='other', \
+salt='i_g', data_type='integer') }} as i_g_other
 from {{ ref('base') }} b
 """
 
@@ -150,7 +164,8 @@ def built(tmp_path_factory):
                                         "union all select 2, null, null")
     proj.write("policies/lonely.yml", """
         rules:
-          - {match: {name: x}, actions: [{transform: {type: numeric-perturbation, distribution: gaussian, relative_scale: 1}}]}
+          - {match: {name: x}, actions: [{transform: {type: numeric-perturbation, distribution: gaussian, \
+relative_scale: 1}}]}
           - {match: {name: n}, actions: [{transform: {type: numeric-perturbation, relative_scale: 1, min: -1, max: 1}}]}
     """)
     proj.write("models/lonely.sql", "{{ cape.apply_policy(ref('lonely_raw'), 'policies/lonely.yml') }}")
@@ -338,7 +353,8 @@ def test_consistent_across_tables_and_columns(built):
     proj, _ = built
     visits = dict(proj.sql("select distinct r.patient, (o.discharged - r.discharged) "
                            "from visits o join visits_raw r using (visit_id)"))
-    costs = dict(proj.sql("select distinct r.patient, o.cost - r.cost from visits o join visits_raw r using (visit_id)"))
+    costs = dict(proj.sql("select distinct r.patient, o.cost - r.cost "
+                          "from visits o join visits_raw r using (visit_id)"))
     claims = proj.sql("select r.patient, (o.checkup - r.checkup), o.cost - r.cost "
                       "from claims o join claims_raw r using (patient)")
     assert len(claims) == 2000

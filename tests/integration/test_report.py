@@ -166,7 +166,8 @@ def test_report_shows_no_rare_raw_number_or_date(make_project):
     proj.write("models/raw_outliers.sql", OUTLIERS)
     proj.write("policies/outliers.yml", OUTLIER_POLICY)
     proj.write("models/outliers_clean.sql",
-               "{{ config(materialized='table') }}\n{{ cape.apply_policy(ref('raw_outliers'), 'policies/outliers.yml') }}")
+               "{{ config(materialized='table') }}\n"
+               "{{ cape.apply_policy(ref('raw_outliers'), 'policies/outliers.yml') }}")
     proj.dbt("build")
     out = proj.root / "report.html"
     proc = subprocess.run([str(BIN / "cape-udfs"), "report", str(proj.db_path), "--min-count", "5",

@@ -155,11 +155,15 @@ def test_sql_cannot_use_other_key_ids_as_oracles(make_project, tmp_path):
     secret_yaml = tmp_path / "secrets.yml"
     secret_yaml.write_text("aws_secret_access_key: wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY\n")
     proj = make_project(env={"SOME_SERVICE_TOKEN": encode_base64url(b"service-token-of-another-system")})
-    proj.write("models/oracle_env.sql", "{{ config(materialized='table') }} select cape_tokenize('', 'env:SOME_SERVICE_TOKEN', 'hmac-sha256') as t")
+    proj.write("models/oracle_env.sql",
+               "{{ config(materialized='table') }} "
+               "select cape_tokenize('', 'env:SOME_SERVICE_TOKEN', 'hmac-sha256') as t")
     proj.write("models/oracle_file.sql",
-               "{{ config(materialized='table') }} " f"select cape_tokenize('', 'policy:{secret_yaml}#r1.a1', 'hmac-sha256') as t")
+               "{{ config(materialized='table') }} "
+               f"select cape_tokenize('', 'policy:{secret_yaml}#r1.a1', 'hmac-sha256') as t")
     proj.write("models/plan_any_yaml.sql",
-               "{{ config(materialized='table') }} select cape_plan('{\"policy\": \"" + str(secret_yaml) + "\", \"columns\": [[\"a\", \"VARCHAR\"]]}') as t")
+               "{{ config(materialized='table') }} select cape_plan('{\"policy\": \"" + str(secret_yaml)
+               + "\", \"columns\": [[\"a\", \"VARCHAR\"]]}') as t")
     out = proj.dbt("run", "--select", "oracle_env", expect_ok=False).output
     assert "was not handed out in this process" in out
     out = proj.dbt("run", "--select", "oracle_file", expect_ok=False).output
@@ -173,7 +177,8 @@ def test_sql_cannot_use_other_key_ids_as_oracles(make_project, tmp_path):
 def test_weak_keys_are_refused_and_short_plain_strings_warn(make_project):
     proj = make_project(env={"CAPE_DEFAULT_KEY": encode_base64url(b"tooshort")})
     make_raw(proj, {"id": "integer", "email": "varchar"}, [(1, EMAILS[0])])
-    proj.write("policies/default.yml", "rules:\n  - match: {name: email}\n    actions: [{transform: {type: tokenizer}}]\n")
+    proj.write("policies/default.yml",
+               "rules:\n  - match: {name: email}\n    actions: [{transform: {type: tokenizer}}]\n")
     proj.write("policies/plain.yml",
                "rules:\n  - match: {name: email}\n    actions: [{transform: {type: tokenizer, key: abc}}]\n")
     proj.write("models/weak_default.sql", "{{ cape.apply_policy(source('landing', 'raw'), 'policies/default.yml') }}")

@@ -93,6 +93,7 @@ def test_readme_is_a_front_door():
 def test_the_link_checker_sees_a_broken_link(tmp_path):
     # The checker itself: a link to a missing file or heading is found, one in code is not.
     page = tmp_path / "p.md"
-    page.write_text("# Title\n\n[a](missing.md) [b](#title) [c](#nope)\n\n```\n[d](also-missing.md)\n```\n`[e](x.md)`\n")
+    page.write_text("# Title\n\n[a](missing.md) [b](#title) [c](#nope)\n\n"
+                    "```\n[d](also-missing.md)\n```\n`[e](x.md)`\n")
     assert links(page) == ["missing.md", "#title", "#nope"]
     assert anchors(page) == {"title"}

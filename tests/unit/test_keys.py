@@ -237,7 +237,9 @@ def test_missing_env_var_names_the_variable(environ):
 
 def test_missing_default_key_suggests_keygen():
     ring = Keyring(environ={})
-    with pytest.raises(KeyResolutionError, match=r"CAPE_DEFAULT_KEY is not set \(nor DBT_ENV_SECRET_CAPE_DEFAULT_KEY; run `cape-udfs keygen`"):
+    with pytest.raises(KeyResolutionError,
+                       match=r"CAPE_DEFAULT_KEY is not set \(nor DBT_ENV_SECRET_CAPE_DEFAULT_KEY; "
+                             r"run `cape-udfs keygen`"):
         ring.resolve(parse_key_ref(None, origin=ORIGIN))
 
 
@@ -405,7 +407,8 @@ def test_get_policy_id_reloads_the_policy_file(tmp_path):
 def test_get_policy_id_the_policy_does_not_define(tmp_path):
     (tmp_path / "p.yml").write_text("rules:\n  - match: {name: c}\n    actions: [drop]\n")
     ring = Keyring(environ={}, project_dir=str(tmp_path))
-    with pytest.raises(KeyResolutionError, match="key id 'policy:p.yml#r1.a1' is not loaded, and is not a key of a cape policy"):
+    with pytest.raises(KeyResolutionError,
+                       match="key id 'policy:p.yml#r1.a1' is not loaded, and is not a key of a cape policy"):
         ring.get("policy:p.yml#r1.a1")
 
 

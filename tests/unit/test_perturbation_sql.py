@@ -117,7 +117,8 @@ def test_keyed_sql_reads_entity_columns_through_the_rows_alias():
     plan = build_plan(policy, COLUMNS, RING, relation="t")
     (step,) = plan["columns"][1]["steps"]
     sql = CAPE.render_numeric_perturbation('e."x"', step, 'e."id", e."x", e."n", e."d"')
-    assert "cape_keyed_uniform([cast(e.\"d\" as varchar), cast(e.\"id\" as varchar)], 'env:CAPE_DEFAULT_KEY', 'x', 'number')" in sql
+    assert ("cape_keyed_uniform([cast(e.\"d\" as varchar), cast(e.\"id\" as varchar)], "
+            "'env:CAPE_DEFAULT_KEY', 'x', 'number')") in sql
 
 
 def test_integer_gaussian_clipping_with_fresh_noise(con):
@@ -190,7 +191,8 @@ def test_column_macro_seed_is_keyed_by_the_expression():
     step = response["step"]
     assert step["key_id"] == "env:CAPE_DEFAULT_KEY"
     sql = CAPE.render_numeric_perturbation("e.amount", step, "e.amount")
-    assert "cape_keyed_uniform([cast((e.amount) as varchar)]" in sql and "'seed/3/cape.perturb_number:e.amount:0'" in sql
+    assert ("cape_keyed_uniform([cast((e.amount) as varchar)]" in sql
+            and "'seed/3/cape.perturb_number:e.amount:0'" in sql)
 
 
 def test_fresh_noise_comes_from_the_secure_generator(con):

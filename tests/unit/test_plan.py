@@ -232,7 +232,8 @@ def test_rules_on_the_same_column_chain_across_rules():
 
 def test_output_type_feeds_the_next_action():
     """After the tokenizer the column is VARCHAR, so rounding it is rejected."""
-    with pytest.raises(PolicyError, match="numeric-rounding cannot be applied to column 'income' of type VARCHAR") as info:
+    with pytest.raises(PolicyError,
+                       match="numeric-rounding cannot be applied to column 'income' of type VARCHAR") as info:
         _plan("""
             rules:
               - match: {name: income}
