@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 DEMO_KEYS := .demo-keys.env
 
-.PHONY: setup system-deps native-deps demo report test unit integration bench clean
+.PHONY: setup system-deps native-deps demo report test lint unit integration bench clean
 
 setup: $(STAMP)
 
@@ -53,11 +53,15 @@ report: demo
 
 # The token tests run again on the pure-Python HMAC route (test_hmac_native.py
 # runs both routes itself).
-test: system-deps setup
+test: system-deps setup lint
 	$(BIN)/cape-udfs info
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 	CAPE_PURE_PYTHON=1 $(BIN)/python -m pytest -q -p no:cacheprovider tests/unit/test_tokenizer.py \
 	  tests/unit/test_tokenizer_fast_path.py tests/unit/test_perturbation_keyed_noise.py
+
+# ruff's rules are in pyproject.toml; make test runs it first, so CI does.
+lint: setup
+	$(BIN)/ruff check .
 
 unit: setup
 	$(BIN)/python -m pytest -q tests/unit

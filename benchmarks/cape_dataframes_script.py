@@ -13,10 +13,9 @@ def main():
     started = time.perf_counter()
     source, policy_path, output, differential_dir = sys.argv[1:5]
     sys.path.insert(0, differential_dir)
-    from cape_oracle_script import _import_cape  # imports cape without pyspark
-
     import pandas as pd
     import yaml
+    from cape_oracle_script import _import_cape  # imports cape without pyspark
 
     cape = _import_cape()
     imported = time.perf_counter()

@@ -13,9 +13,9 @@ import duckdb
 
 from cape_udfs.batch import flat as _flat
 from cape_udfs.duckdb_functions import register
-from cape_udfs.keys import DEFAULT_KEY_ENV, decode_base64url
-from cape_udfs.keyring import Keyring
 from cape_udfs.kernels.hmac_sha256 import PURE_PYTHON_ENV
+from cape_udfs.keyring import Keyring
+from cape_udfs.keys import DEFAULT_KEY_ENV, decode_base64url
 from cape_udfs.transforms.tokenizer import hmac_tokens
 
 KEY_ID = f"env:{DEFAULT_KEY_ENV}"

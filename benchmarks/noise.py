@@ -29,8 +29,8 @@ import duckdb
 
 from benchmarks.project import BenchProject
 from cape_udfs.duckdb_functions import register
-from cape_udfs.keys import DEFAULT_KEY_ENV
 from cape_udfs.keyring import Keyring
+from cape_udfs.keys import DEFAULT_KEY_ENV
 
 MODELS = ("bench_noise_random", "bench_noise_secure")
 

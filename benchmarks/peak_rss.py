@@ -7,7 +7,6 @@ starts the command afresh and reports the command's ru_maxrss.
 """
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import tempfile

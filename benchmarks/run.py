@@ -35,9 +35,9 @@ within one round.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import hashlib
 import hmac
+import importlib.util
 import json
 import os
 import platform
@@ -53,11 +53,12 @@ from pathlib import Path
 import duckdb
 from cryptography.hazmat.primitives.ciphers.aead import AESSIV
 
-from benchmarks.docs_writer import PAGE as DOCS_PAGE, write_report
+from benchmarks.docs_writer import PAGE as DOCS_PAGE
+from benchmarks.docs_writer import write_report
 from benchmarks.functions import function_times
 from benchmarks.project import BASELINE, MODELS, PARQUET_MODELS, STARTUP_MODEL, BenchProject
-from cape_udfs.keys import decode_base64url
 from cape_udfs.kernels.hmac_sha256 import backend as hmac_backend
+from cape_udfs.keys import decode_base64url
 
 DEFAULT_ROWS = 1_000_000
 DEFAULT_MEMORY_SIZES = "1000000,2000000,4000000"
@@ -269,7 +270,7 @@ def report(results: dict) -> str:
         "| peak RSS (MiB) |",
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
-    for name, r in results["throughput"].items():
+    for r in results["throughput"].values():
         lines.append(f"| {r['what']} | {r['wall_s']:.2f} | {r['execute_s']:.2f} | {r['rows_per_s']:,.0f} | "
                      f"{r['ratio_execute']:.2f} | {r['ratio_wall']:.2f} | {r['peak_rss_mib']:.0f} |")
     for f in results.get("functions", []):

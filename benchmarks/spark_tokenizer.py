@@ -85,8 +85,8 @@ def _execute_seconds(result) -> float:
 def _measure(rows: int, master: str, rounds: int) -> dict:
     from dbt.cli.main import dbtRunner
 
-    from cape_udfs.keys import generate_key
     from cape_udfs.keyring import KEYRING
+    from cape_udfs.keys import generate_key
     from cape_udfs.spark.session import register, spark_session
 
     os.environ.setdefault("CAPE_DEFAULT_KEY", generate_key(32))

@@ -25,7 +25,8 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from cape_udfs.batch import constant as _constant, flat as _flat
+from cape_udfs.batch import constant as _constant
+from cape_udfs.batch import flat as _flat
 from cape_udfs.transforms import reversible_tokenizer, token_reverser, tokenizer
 
 REPO = Path(__file__).resolve().parents[1]

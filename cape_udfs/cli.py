@@ -5,10 +5,9 @@ import argparse
 import sys
 
 from cape_udfs import __version__
-
 from cape_udfs.errors import CapeError
-from cape_udfs.keys import generate_key
 from cape_udfs.keyring import KEYRING
+from cape_udfs.keys import generate_key
 from cape_udfs.plan import key_warnings
 from cape_udfs.policy import read_policy_file
 from cape_udfs.report import add_subparser as add_report_subparser

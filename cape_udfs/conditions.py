@@ -65,7 +65,7 @@ def _check_duckdb(text: str) -> None:
     with _lock:
         try:
             raw = _duckdb().execute("select json_serialize_sql(?)", ["SELECT " + text + "\n"]).fetchone()[0]
-        except Exception:  # noqa: BLE001 - the parser's message may quote the text
+        except Exception:
             raise PolicyError(f"condition could not be checked: {_REFUSED}", field=FIELD) from None
     tree = json.loads(raw)
     if tree.get("error"):
@@ -122,7 +122,7 @@ def _check_spark(text: str) -> None:
     jvm = spark.sparkContext._jvm
     try:
         expression = spark._jsparkSession.sessionState().sqlParser().parseExpression(text)
-    except Exception:  # noqa: BLE001 - a ParseException quotes the text
+    except Exception:
         raise PolicyError(f"condition does not parse as Spark SQL: {_REFUSED}", field=FIELD) from None
     refused = [jvm.java.lang.Class.forName(name) for name in _SPARK_REFUSED]
     stack = [expression]

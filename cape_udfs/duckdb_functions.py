@@ -16,6 +16,7 @@ from cape_udfs.batch import run_batch
 from cape_udfs.function_table import FUNCTIONS
 from cape_udfs.keyring import KEYRING, Keyring
 
+
 def _arrow(fn, keyring: Keyring):
     def call(*columns):
         return run_batch(fn, columns, keyring.get)
@@ -45,7 +46,7 @@ def register(conn, keyring: Keyring = KEYRING) -> None:
     for name, fn, params, returns, kind, side_effects in make_functions(keyring):
         try:
             conn.remove_function(name)
-        except Exception:  # not registered yet  # noqa: BLE001
+        except Exception:  # not registered yet
             pass
         conn.create_function(name, fn, params, returns, type=kind, null_handling="special",
                              side_effects=side_effects)

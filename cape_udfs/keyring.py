@@ -13,8 +13,15 @@ import re
 import threading
 
 from cape_udfs.errors import KeyResolutionError
-from cape_udfs.keys import (DEFAULT_KEY_ENV, DEFAULT_SECRET_KEY_ENV, SECRET_ENV_PREFIX, KeyRef, check_key_strength,
-                            decode_base64url, is_default_key_id)
+from cape_udfs.keys import (
+    DEFAULT_KEY_ENV,
+    DEFAULT_SECRET_KEY_ENV,
+    SECRET_ENV_PREFIX,
+    KeyRef,
+    check_key_strength,
+    decode_base64url,
+    is_default_key_id,
+)
 from cape_udfs.policy import find_inline_key, policy_path_of_key_id, read_policy_file, resolve_policy_path
 
 

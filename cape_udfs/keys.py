@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import os
 import re
 import secrets
 from dataclasses import dataclass, field

@@ -11,10 +11,9 @@ from cape_udfs import types as t
 from cape_udfs.batch import call_spec
 from cape_udfs.columns import find_column, missing
 from cape_udfs.errors import KeyResolutionError, PolicyError
-from cape_udfs.keys import MIN_KEY_BYTES, WEAK_KEY_WARNING, KeyRef
 from cape_udfs.keyring import Keyring
+from cape_udfs.keys import MIN_KEY_BYTES, WEAK_KEY_WARNING, KeyRef
 from cape_udfs.policy import Policy
-
 
 # The family of an expression whose type the SQL layer was not told.
 UNKNOWN = "unknown"

@@ -13,8 +13,8 @@ import json
 
 from cape_udfs import audit_seal
 from cape_udfs.errors import CapeError, PolicyError
-from cape_udfs.keys import parse_key_ref
 from cape_udfs.keyring import KEYRING, Keyring
+from cape_udfs.keys import parse_key_ref
 from cape_udfs.plan import build_plan, make_step
 from cape_udfs.policy import read_policy_file, resolve_policy_path
 from cape_udfs.transforms import get_transform

@@ -11,8 +11,8 @@ from dbt.adapters.duckdb.plugins import BasePlugin
 from dbt.adapters.events.logging import AdapterLogger
 
 from cape_udfs import duckdb_functions
-from cape_udfs.keyring import KEYRING
 from cape_udfs.kernels.hmac_sha256 import native_missing_warning
+from cape_udfs.keyring import KEYRING
 
 _KNOWN = {"keys"}
 _logger = AdapterLogger("cape_udfs")

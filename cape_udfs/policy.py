@@ -13,9 +13,9 @@ import difflib
 import hashlib
 import json
 import os
-from urllib.parse import quote, unquote
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote, unquote
 
 import yaml
 
@@ -109,7 +109,7 @@ def read_policy_file(path: str | Path, display: str | None = None) -> Policy:
 
 def parse_policy(text: str, path: str = "<policy>") -> Policy:
     try:
-        doc = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+        doc = yaml.load(text, Loader=_StrictLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

@@ -296,9 +296,9 @@ def make_name(rng: random.Random, country: str) -> tuple[str, str, str]:
 
 def make_email(rng: random.Random, first: str, last: str, taken: set[str]) -> str:
     """ASCII lowercase address derived from the name, unique within the table."""
-    f, l = ascii_slug(first), ascii_slug(last)
-    local = rng.choice([f"{f}.{l}", f"{f[0]}{l}", f"{f}_{l}", f"{f}{l[0]}", f"{l}.{f}",
-                        f"{f}.{l}{rng.randint(1, 99)}", f"{f}{rng.randint(1960, 2006)}"])
+    f, s = ascii_slug(first), ascii_slug(last)
+    local = rng.choice([f"{f}.{s}", f"{f[0]}{s}", f"{f}_{s}", f"{f}{s[0]}", f"{s}.{f}",
+                        f"{f}.{s}{rng.randint(1, 99)}", f"{f}{rng.randint(1960, 2006)}"])
     domain = rng.choice(EMAIL_DOMAINS)
     email, n = f"{local}@{domain}", 2
     while email in taken:

@@ -148,7 +148,7 @@ def build_report(database: str | Path, models: dict[str, str] | None = None,
         raise CapeError("--min-count and --k must be at least 1")
     try:
         con = duckdb.connect(str(path), read_only=True)
-    except Exception as exc:  # noqa: BLE001 - e.g. locked by a running dbt
+    except Exception as exc:
         raise CapeError(f"cannot open {path} read-only: {str(exc).splitlines()[0]}") from None
     try:
         audit = data.read_audit(con, audit_table)

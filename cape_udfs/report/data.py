@@ -84,7 +84,7 @@ def resolve(con, relation: str) -> str:
         try:
             con.execute(f"select * from {candidate} limit 0")
             return candidate
-        except Exception as exc:  # noqa: BLE001 - DuckDB raises several kinds
+        except Exception as exc:
             last = exc
     raise CapeError(f"cannot read {relation}: {str(last).splitlines()[0]}")
 
@@ -293,7 +293,7 @@ def read_audit(con, table: str) -> list[dict]:
     """Every audit row, newest first; [] when there is no audit table."""
     try:
         cur = con.execute(f"select * from {table} order by finished_at desc nulls last")
-    except Exception:  # noqa: BLE001 - no audit table is a normal case
+    except Exception:
         return []
     names = [d[0] for d in cur.description]
     return [dict(zip(names, row)) for row in cur.fetchall()]
@@ -313,7 +313,7 @@ def profile_model(con, name: str, relation: str, raw_relation: str, audit: dict 
         san_rel, raw_rel = resolve(con, relation), resolve(con, raw_relation)
         san_cols, raw_cols = dict(describe(con, san_rel)), describe(con, raw_rel)
         report.sanitized_rows, report.raw_rows = count(con, san_rel), count(con, raw_rel)
-    except Exception as exc:  # noqa: BLE001 - e.g. a view that needs cape's functions
+    except Exception as exc:
         report.error = str(exc).splitlines()[0]
         return report
     applied: dict[str, list[str]] = {}

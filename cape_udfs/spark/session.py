@@ -30,8 +30,7 @@ import threading
 
 from cape_udfs.keyring import KEYRING, Keyring
 from cape_udfs.plan_bridge import column_step_request, plan_request
-from cape_udfs.spark.functions import (arrow_udfs_available, column_step_on_worker, make_udf, plan_on_worker,
-                                       vectorized)
+from cape_udfs.spark.functions import arrow_udfs_available, column_step_on_worker, make_udf, plan_on_worker, vectorized
 
 DEFAULT_MASTER = "local[*]"
 # The exact text of _policy_plan's and _column_transform's run_query: the

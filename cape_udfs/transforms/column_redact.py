@@ -2,7 +2,6 @@
 shorthand for column-redact of the rule's own column."""
 from __future__ import annotations
 
-from cape_udfs.errors import PolicyError
 from cape_udfs.transforms.base import Param, Transform
 
 

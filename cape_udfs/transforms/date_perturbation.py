@@ -26,10 +26,19 @@ from __future__ import annotations
 
 from cape_udfs import types as t
 from cape_udfs.errors import PolicyError
-from cape_udfs.transforms.base import Transform, _describe
 from cape_udfs.kernels.frequencies import SECONDS_PER_UNIT, normalize_unit
-from cape_udfs.transforms.perturbation import (KEYED_PARAMS, NOISE_FUNCTIONS, UNIFORM, bind_relation, check_clip,
-                                               check_keyed, finish_step, largest_rounded, needs_key)
+from cape_udfs.transforms.base import Transform, _describe
+from cape_udfs.transforms.perturbation import (
+    KEYED_PARAMS,
+    NOISE_FUNCTIONS,
+    UNIFORM,
+    bind_relation,
+    check_clip,
+    check_keyed,
+    finish_step,
+    largest_rounded,
+    needs_key,
+)
 
 _MAX_UNITS = 10_000_000
 DEFAULT_SALT = "date-perturbation"

@@ -3,8 +3,8 @@ minute or second. DATE columns stay DATE (units below a day leave them as they a
 from __future__ import annotations
 
 from cape_udfs import types as t
-from cape_udfs.transforms.base import STRING, Param, Transform
 from cape_udfs.kernels.frequencies import UNITS, normalize_unit
+from cape_udfs.transforms.base import STRING, Param, Transform
 
 
 class DateTruncation(Transform):

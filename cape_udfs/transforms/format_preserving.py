@@ -31,8 +31,8 @@ import pyarrow as pa
 from cape_udfs import types as t
 from cape_udfs.batch import ARG, COLUMN, KEY, VALUE, Arg, BatchFunction
 from cape_udfs.errors import CapeError, PolicyError
-from cape_udfs.transforms.base import STRING, Param, Transform
 from cape_udfs.kernels.ff1 import FF1, MAX_NUMERALS, MAX_RADIX, MIN_DOMAIN, check_aes_key
+from cape_udfs.transforms.base import STRING, Param, Transform
 
 DIGITS = "0123456789"
 ON_SHORT = ("error", "mask", "null")

@@ -41,9 +41,18 @@ import re
 from cape_udfs import types as t
 from cape_udfs.errors import PolicyError
 from cape_udfs.transforms.base import NUMBER, Param, Transform
-from cape_udfs.transforms.perturbation import (KEYED_PARAMS, STANDARD_MAX, UNIFORM, check_clip, check_keyed,
-                                               largest_rounded, needs_key,
-                                               NOISE_FUNCTIONS, bind_relation, finish_step)
+from cape_udfs.transforms.perturbation import (
+    KEYED_PARAMS,
+    NOISE_FUNCTIONS,
+    STANDARD_MAX,
+    UNIFORM,
+    bind_relation,
+    check_clip,
+    check_keyed,
+    finish_step,
+    largest_rounded,
+    needs_key,
+)
 
 _LIMIT = 1e15
 _MAX_RELATIVE = 1e6

@@ -138,7 +138,6 @@ def _siv_batch(data, lengths, key, skip=None):
     columns = np.arange(width)
     plain = np.zeros((n, width), np.uint8)
     plain[columns < lengths[:, None]] = data
-    rows = np.arange(n)
 
     # S2V's last step: T = P xorend D when |P| >= 16, else dbl(D) xor pad(P);
     # V = CMAC(K1, T), whose last block is xored with subkey 1 when it is full,

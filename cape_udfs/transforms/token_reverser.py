@@ -17,8 +17,8 @@ from cape_udfs import types as t
 from cape_udfs.batch import COLUMN, KEY, VALUE, Arg, BatchFunction
 from cape_udfs.errors import TokenError
 from cape_udfs.kernels.arrow_text import binary_parts, string_array, utf8_values
-from cape_udfs.transforms.base import Transform
 from cape_udfs.kernels.distinct import OnDistinct
+from cape_udfs.transforms.base import Transform
 from cape_udfs.transforms.reversible_tokenizer import check_siv_key
 
 _TAG_BYTES = 16

@@ -12,9 +12,9 @@ from cape_udfs import types as t
 from cape_udfs.batch import ARG, KEY, VALUE, Arg, BatchFunction
 from cape_udfs.errors import PolicyError
 from cape_udfs.kernels.arrow_text import require_utf8, string_array
-from cape_udfs.transforms.base import INT, STRING, Param, Transform
 from cape_udfs.kernels.distinct import OnDistinct
 from cape_udfs.kernels.hmac_sha256 import hmac_hex, sha256_suffix_hex
+from cape_udfs.transforms.base import INT, STRING, Param, Transform
 
 HMAC_SHA256 = "hmac-sha256"
 CAPE_LEGACY = "cape-legacy"

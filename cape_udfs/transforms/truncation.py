@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from cape_udfs import types as t
 from cape_udfs.errors import PolicyError
-from cape_udfs.transforms.base import INT, STRING, Param, Transform
 from cape_udfs.kernels.frequencies import UNITS, normalize_unit
+from cape_udfs.transforms.base import INT, STRING, Param, Transform
 
 MAX_LENGTH = 1_000_000
 TEXT, NUMBER, TEMPORAL = "text", "number", "temporal"

@@ -46,8 +46,8 @@ from pathlib import Path
 from typing import Any
 
 __all__ = [
-    "CapeOracleError",
     "ORACLE_PINS",
+    "CapeOracleError",
     "oracle_python",
     "oracle_unavailable_reason",
     "run_cape",
@@ -237,7 +237,7 @@ def oracle_python() -> str | None:
             _cached_python = override
         else:
             _cached_python = _ensure_venv()
-    except Exception as exc:  # noqa: BLE001 - any failure means "no oracle"
+    except Exception as exc:
         _cached_failure = str(exc)
         return None
     return _cached_python

@@ -309,13 +309,13 @@ def main():
             for item in request["batch"]:
                 try:
                     results.append(_apply(item, cape, pd, np, yaml, handler))
-                except Exception as exc:  # noqa: BLE001
+                except Exception as exc:
                     results.append(_error(exc))
             response = {"results": results}
         else:
             response = _apply(request, cape, pd, np, yaml, handler)
         payload = json.dumps(response, ensure_ascii=False, allow_nan=False)
-    except BaseException as exc:  # noqa: BLE001 - report everything to the caller
+    except BaseException as exc:
         real_stdout.write(json.dumps(_error(exc), ensure_ascii=False))
         real_stdout.write("\n")
         real_stdout.flush()

@@ -7,8 +7,8 @@ import hmac
 
 import pytest
 
-from tests.integration.conftest import DEFAULT_KEY_B64
 from cape_udfs.keys import decode_base64url
+from tests.integration.conftest import DEFAULT_KEY_B64
 
 pytestmark = pytest.mark.integration
 
@@ -153,14 +153,14 @@ def test_null_in_null_out(built):
 
 
 def test_seeded_noise_repeats_across_runs_and_thread_counts(built):
-    proj, first, rerun = built
+    proj, _first, _rerun = built
     # people_arg was rebuilt by the second run with one thread; compare with
     # the incremental model, merged in the same second run.
     assert rows(proj, "people_arg") == rows(proj, "people_meta")
 
 
 def test_package_adds_macros_only(built):
-    proj, first, _ = built
+    proj, _first, _ = built
     listed = proj.dbt("ls", "--resource-type", "model", "--resource-type", "seed").stdout
     assert "cape." not in listed
     assert "customers" not in listed

@@ -16,8 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.integration.dbt_project_harness import DbtProject
-from tests.integration.test_spark import (DETERMINISTIC_MODELS, ENV, REPO, SparkProject, duck_table,
-                                          write_files)
+from tests.integration.test_spark import DETERMINISTIC_MODELS, ENV, REPO, SparkProject, duck_table, write_files
 
 pytestmark = pytest.mark.integration
 

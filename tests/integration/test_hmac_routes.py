@@ -9,8 +9,8 @@ import sys
 
 import pytest
 
-from cape_udfs.keys import decode_base64url
 from cape_udfs.kernels import hmac_sha256
+from cape_udfs.keys import decode_base64url
 from tests.integration.conftest import DEFAULT_KEY_B64
 
 pytestmark = pytest.mark.integration

@@ -11,8 +11,8 @@ import math
 
 import pytest
 
-from cape_udfs.keys import decode_base64url, encode_base64url
 from cape_udfs.kernels.keyed_noise import keyed_uniform, seeded_salt, seeded_stream
+from cape_udfs.keys import decode_base64url, encode_base64url
 from tests.integration.conftest import DEFAULT_KEY_B64
 
 pytestmark = pytest.mark.integration
@@ -119,7 +119,7 @@ def test_seeded_noise_is_the_documented_keyed_derivation(runs):
                     "from raw r join seeded s using (id) where r.id % 13 = 0")
     assert len(rows) > 1000
     for texts, v, n, d, sv, sn, sd in rows:
-        def u(column, k):
+        def u(column, k, texts=texts):
             return keyed_uniform(key, seeded_salt(3, f"{column}:0"), seeded_stream(k), texts)
         if v is None:
             assert sv is None

@@ -14,8 +14,8 @@ from decimal import Decimal
 
 import pytest
 
-from cape_udfs.keys import decode_base64url, encode_base64url
 from cape_udfs.kernels.keyed_noise import keyed_uniform
+from cape_udfs.keys import decode_base64url, encode_base64url
 from tests.integration.conftest import DEFAULT_KEY_B64
 
 pytestmark = pytest.mark.integration

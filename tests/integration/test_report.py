@@ -75,7 +75,7 @@ def query(db, sql):
 
 
 def test_demo_build_writes_audit_rows_without_setup(demo, cape_models):
-    db, stdout = demo
+    db, _stdout = demo
     rows = query(db, "select model_unique_id, policy_label, rows_in, rows_out from cape_audit order by 1")
     assert {"customers_sanitized", "visits_sanitized"} <= set(cape_models)
     assert [r[0] for r in rows] == [f"model.cape.{m}" for m in cape_models]
@@ -106,7 +106,7 @@ def test_report_risk_matches_sql(demo, report):
     groups, rows, k = query(db, "select count(*), sum(n), min(n) from "
                                 "(select count(*) as n from customers_sanitized group by country, age)")[0]
     section = html.split('<h2 id="customers_sanitized">')[1].split("<h2")[0]
-    assert f"<td>average prosecutor risk (groups/rows)</td>" in section
+    assert "<td>average prosecutor risk (groups/rows)</td>" in section
     assert f"{groups / rows * 100:.1f}%" in section
     assert f"{100 / k:.1f}%" in section
 

@@ -28,12 +28,12 @@ import yaml
 pytest.importorskip("pyspark", reason="PySpark is not installed (pip install -e '.[spark]')")
 pytest.importorskip("dbt.adapters.spark", reason="dbt-spark is not installed (pip install -e '.[spark]')")
 
-import pyarrow.parquet as pq  # noqa: E402
+import pyarrow.parquet as pq
 
-from cape_udfs.keys import decode_base64url, encode_base64url  # noqa: E402
-from cape_udfs.transforms import REGISTRY  # noqa: E402
-from tests.integration.conftest import DEFAULT_KEY_B64  # noqa: E402
-from tests.integration.dbt_project_harness import REPO, DbtProject  # noqa: E402
+from cape_udfs.keys import decode_base64url, encode_base64url
+from cape_udfs.transforms import REGISTRY
+from tests.integration.conftest import DEFAULT_KEY_B64
+from tests.integration.dbt_project_harness import REPO, DbtProject
 
 pytestmark = pytest.mark.integration
 
@@ -524,11 +524,11 @@ def _literal(v):
 def test_each_udf_kind_gives_what_the_arrow_functions_give(session, kind):
     import pyarrow as pa
 
+    from cape_udfs.kernels.keyed_noise import keyed_uniforms
     from cape_udfs.keyring import Keyring
     from cape_udfs.spark.functions import arrow_udfs_available
     from cape_udfs.spark.session import register
     from cape_udfs.transforms.format_preserving import fpe_encrypt
-    from cape_udfs.kernels.keyed_noise import keyed_uniforms
     from cape_udfs.transforms.reversible_tokenizer import siv_tokens
     from cape_udfs.transforms.tokenizer import tokens
 

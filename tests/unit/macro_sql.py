@@ -15,8 +15,8 @@ from pathlib import Path
 
 import jinja2
 
-from cape_udfs.plan import make_step
 from cape_udfs.keyring import Keyring
+from cape_udfs.plan import make_step
 from cape_udfs.transforms import get_transform
 
 MACROS = Path(__file__).resolve().parents[2] / "macros"

@@ -25,7 +25,8 @@ def con():
     connection.close()
 
 
-def run_sql(con, args, values, data_type="VARCHAR", arrow_type=pa.string()):
+def run_sql(con, args, values, data_type="VARCHAR", arrow_type=None):
+    arrow_type = arrow_type or pa.string()
     sql = render(CAPE, "character-mask", args, data_type)
     con.register("masked_input", pa.table({"i": pa.array(range(len(values))), "v": pa.array(values, arrow_type)}))
     try:

@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 
 from cape_udfs import cli
-from cape_udfs.keys import decode_base64url
 from cape_udfs.keyring import KEYRING
+from cape_udfs.keys import decode_base64url
 
 POLICY = """
 version: 1

@@ -14,12 +14,12 @@ from hypothesis import strategies as st
 
 from cape_udfs.duckdb_functions import register
 from cape_udfs.errors import CapeError, PolicyError
-from cape_udfs.keys import encode_base64url
+from cape_udfs.kernels.ff1 import FF1, MAX_NUMERALS
 from cape_udfs.keyring import Keyring
+from cape_udfs.keys import encode_base64url
 from cape_udfs.plan import build_plan
 from cape_udfs.policy import parse_policy
 from cape_udfs.transforms import get_transform
-from cape_udfs.kernels.ff1 import FF1, MAX_NUMERALS
 from cape_udfs.transforms.format_preserving import (
     FormatPreservingDecryption,
     FormatPreservingEncryption,

@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cape_udfs.errors import CapeError, KeyResolutionError
-from cape_udfs.keys import DEFAULT_KEY_ENV, KeyRef, decode_base64url, encode_base64url, generate_key, parse_key_ref
 from cape_udfs.keyring import Keyring
+from cape_udfs.keys import DEFAULT_KEY_ENV, KeyRef, decode_base64url, encode_base64url, generate_key, parse_key_ref
 
 # 0xfb 0xff 0xbf encode to "-_-_" in base64url: both alphabet differences are exercised.
 RAW = b"\xfb\xff\xbf" * 10 + b"\x01\x02"  # 32 bytes

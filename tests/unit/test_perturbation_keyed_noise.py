@@ -11,10 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cape_udfs.duckdb_functions import register
-from cape_udfs.keys import encode_base64url
+from cape_udfs.kernels.keyed_noise import entity_message, keyed_uniform, keyed_uniforms, seeded_salt, seeded_stream
 from cape_udfs.keyring import Keyring
-from cape_udfs.kernels.keyed_noise import (entity_message, keyed_uniform, keyed_uniforms, seeded_salt,
-                                              seeded_stream)
+from cape_udfs.keys import encode_base64url
 
 VECTORS = json.loads((Path(__file__).parent / "vectors" / "keyed_noise_v1.json").read_text("utf-8"))["vectors"]
 

@@ -10,13 +10,13 @@ import duckdb
 import pytest
 
 from cape_udfs.duckdb_functions import register
-from cape_udfs.plan_bridge import column_step_request
 from cape_udfs.errors import PolicyError
-from cape_udfs.keys import encode_base64url
-from cape_udfs.keyring import Keyring
-from cape_udfs.plan import build_plan
-from cape_udfs.policy import parse_policy
 from cape_udfs.kernels.keyed_noise import keyed_uniform
+from cape_udfs.keyring import Keyring
+from cape_udfs.keys import encode_base64url
+from cape_udfs.plan import build_plan
+from cape_udfs.plan_bridge import column_step_request
+from cape_udfs.policy import parse_policy
 from tests.unit import macro_sql
 
 if not hasattr(macro_sql._Adapter, "quote"):  # the renderer needs what our macros use

@@ -8,8 +8,8 @@ import textwrap
 import pytest
 
 from cape_udfs.errors import PolicyError
-from cape_udfs.keys import encode_base64url
 from cape_udfs.keyring import Keyring
+from cape_udfs.keys import encode_base64url
 from cape_udfs.plan import build_plan
 from cape_udfs.policy import parse_policy
 

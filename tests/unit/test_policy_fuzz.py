@@ -8,9 +8,9 @@ with the message and no traceback.
 """
 from __future__ import annotations
 
+import contextlib
 import copy
 import io
-import contextlib
 
 import pytest
 import yaml

@@ -9,8 +9,7 @@ import duckdb
 import pytest
 
 from cape_udfs.errors import CapeError
-from cape_udfs.report import _same_relation, _split_models, build_report
-from cape_udfs.report import data
+from cape_udfs.report import _same_relation, _split_models, build_report, data
 from tests.report_leaks import leaks, rare_forms
 
 RAW = """
@@ -119,7 +118,7 @@ def test_histogram_of_far_and_non_finite_values():
     # 1e25 on a grid of steps of 5 would overflow the bin number; NaN and infinities are not binned.
     rel = ("(select cast(x as double) as v from range(100) t(x) union all select 1e25 union all select -1e300 "
            "union all select 'nan'::double union all select 'inf'::double union all select '-inf'::double)")
-    labels, raw, san = data.histogram(duckdb.connect(), rel, rel, "v", "number", min_count=10)
+    labels, raw, _san = data.histogram(duckdb.connect(), rel, rel, "v", "number", min_count=10)
     assert labels[0] == labels[-1] == data.OPEN_END and "1e" not in "".join(labels)
     assert sum(raw) == 102 and raw[0] == 11 and raw[-1] == 11
 

@@ -6,8 +6,8 @@ import pyarrow as pa
 
 from cape_udfs.duckdb_functions import register
 from cape_udfs.function_table import FUNCTIONS
-from cape_udfs.keyring import Keyring
 from cape_udfs.kernels.secure_noise import random_bytes, secure_uniforms
+from cape_udfs.keyring import Keyring
 
 
 def test_uniforms_are_53_bit_values_in_range():
@@ -59,9 +59,11 @@ def test_a_forked_child_does_not_reuse_the_parents_pool():
 
 def test_standard_draws_have_unit_spread_and_the_documented_bounds():
     import math
+
     import pytest
-    from cape_udfs.transforms.perturbation import GAUSSIAN_MAX, LAPLACE_MAX
+
     from cape_udfs.kernels.secure_noise import secure_standard
+    from cape_udfs.transforms.perturbation import GAUSSIAN_MAX, LAPLACE_MAX
     g = secure_standard(200_000, "gaussian").to_numpy()
     lap = secure_standard(200_000, "laplace").to_numpy()
     assert abs(g.mean()) < 0.02 and abs(g.std() - 1) < 0.01 and abs(g).max() <= GAUSSIAN_MAX

@@ -310,8 +310,8 @@ def duck():
     import duckdb
 
     from cape_udfs.duckdb_functions import register
-    from cape_udfs.keys import encode_base64url
     from cape_udfs.keyring import Keyring
+    from cape_udfs.keys import encode_base64url
     con = duckdb.connect()
     register(con, Keyring(environ={"CAPE_DEFAULT_KEY": encode_base64url(KEY)}))
     yield con

@@ -22,8 +22,8 @@ from hypothesis import strategies as st
 from cape_udfs.batch import constant as _constant
 from cape_udfs.duckdb_functions import register
 from cape_udfs.errors import CapeError, TokenError
-from cape_udfs.keys import KeyRef
 from cape_udfs.keyring import Keyring
+from cape_udfs.keys import KeyRef
 from cape_udfs.transforms import reversible_tokenizer
 from cape_udfs.transforms.reversible_tokenizer import siv_tokens
 from cape_udfs.transforms.token_reverser import reverse_tokens
