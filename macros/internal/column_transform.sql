@@ -10,13 +10,9 @@
       'key': key,
       'data_type': data_type,
       'column': (expr | string)[:80],
-      'options': {'tokenizer_algorithm': (config.get('meta') or {}).get('cape_tokenizer_algorithm') or var('cape_tokenizer_algorithm', none)},
+      'options': cape._plan_options(),
   } -%}
-  {%- set result = run_query("select cape_column_step(" ~ cape._sql_string(tojson(request)) ~ ")") -%}
-  {%- set response = fromjson(result.columns[0].values()[0]) -%}
-  {%- if not response.ok -%}
-    {{ exceptions.raise_compiler_error("cape: " ~ response.error) }}
-  {%- endif -%}
+  {%- set response = cape._bridge('cape_column_step', request) -%}
   {{ return(cape[response.step.macro](expr, response.step, expr) | trim) }}
 {%- endmacro %}
 

@@ -21,16 +21,9 @@
       'columns': pairs,
       'relation': relation | string,
       'audit': {'invocation_id': invocation_id, 'model': model.unique_id if model is defined and model is not none else none},
-      'options': {
-          'engine': adapter.type(),
-          'tokenizer_algorithm': meta.get('cape_tokenizer_algorithm') or var('cape_tokenizer_algorithm', none),
-      },
+      'options': cape._plan_options(),
   } -%}
-  {%- set result = run_query("select cape_plan(" ~ cape._sql_string(tojson(request)) ~ ")") -%}
-  {%- set response = fromjson(result.columns[0].values()[0]) -%}
-  {%- if not response.ok -%}
-    {{ exceptions.raise_compiler_error("cape: " ~ response.error) }}
-  {%- endif -%}
+  {%- set response = cape._bridge('cape_plan', request) -%}
   {%- for warning in response.plan.warnings or [] -%}
     {%- do exceptions.warn("cape: " ~ warning) -%}
   {%- endfor -%}
