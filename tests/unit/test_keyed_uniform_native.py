@@ -8,6 +8,7 @@ messages out with NumPy. Both must give the reference's float, bit for bit.
 from __future__ import annotations
 
 import struct
+import threading
 
 import numpy as np
 import pyarrow as pa
@@ -161,3 +162,27 @@ def test_a_compiled_uniform_that_disagrees_with_the_reference_fails(monkeypatch,
         keyed_uniforms(pa.array(entities, pa.list_(pa.string())), key, "age", "number")
     text = str(info.value)
     assert "alice" not in text and "secret" not in text and key.hex() not in text
+
+
+@needs_native
+def test_threads_draw_at_the_same_time_without_mixing_keys(monkeypatch):
+    """The lock is released while hashing: four threads, four keys, each its own uniforms."""
+    monkeypatch.delenv(h.PURE_PYTHON_ENV, raising=False)
+    entities = [[f"user_{i}@example.com", None] for i in range(20000)]
+    array = pa.array(entities, pa.list_(pa.string()))
+    results, errors = {}, []
+
+    def work(n):
+        try:
+            results[n] = keyed_uniforms(array, bytes([n + 1]) * 32, "age", "number")
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    for n in range(4):
+        assert results[n][-1].as_py() == keyed_uniform(bytes([n + 1]) * 32, "age", "number", entities[-1])
