@@ -102,3 +102,38 @@ def function_times(db_path: Path, key_b64: str, rounds: int, threads: int | None
         name: {"seconds": statistics.median(t),
                "ratio": statistics.median(x / b for x, b in zip(t, base))}
         for name, t in times.items()}}
+
+
+def main(argv=None) -> int:
+    """``python -m benchmarks.functions [ROWS] [--threads N] [--rounds R] [--only TEXT]``:
+    the functions alone on a fresh source table (benchmarks.project.SOURCE_SQL), no dbt."""
+    import argparse
+    import tempfile
+
+    from benchmarks.project import SOURCE_SQL
+    from cape_udfs.keys import generate_key
+
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.functions", description=main.__doc__)
+    parser.add_argument("rows", nargs="?", type=lambda s: int(float(s)), default=3_000_000)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--only", action="append", default=[],
+                        help="run only the lines whose name contains TEXT (repeatable; native sha256 always runs)")
+    args = parser.parse_args(argv)
+    if args.only:
+        global QUERIES
+        QUERIES = {k: q for k, q in QUERIES.items() if k == BASELINE or any(o in k for o in args.only)}
+    with tempfile.TemporaryDirectory() as tmp:
+        db_path = Path(tmp, "bench.duckdb")
+        con = duckdb.connect(str(db_path))
+        con.execute(SOURCE_SQL.format(rows=args.rows))
+        con.close()
+        run = function_times(db_path, generate_key(), args.rounds, threads=args.threads)
+    print(f"{args.rows:,} rows, threads={run['threads']}, median of {args.rounds} rounds")
+    for name, r in run["results"].items():
+        print(f"{name:48s} {r['seconds']:7.3f} s  {r['ratio']:5.2f} x native sha256")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

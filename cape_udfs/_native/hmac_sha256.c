@@ -11,6 +11,9 @@
  *       HMAC-SHA256(key, prefix || value), RFC 2104
  *   sha256_suffix(suffix, offsets, data, validity, offset, length, wide, hex, backend)
  *       SHA-256(value || suffix)  (cape-legacy's sha256(value || key))
+ *   keyed_uniforms(key, prefix, <list offsets, validity, offset, length, wide>,
+ *                  <child offsets, data, validity, offset, length, wide>, backend)
+ *       keyed_noise.py's uniform per entity of a list<string>, message built here
  *
  * validity is None when the batch has no NULLs; backend is None (the build's
  * default) or "portable". The keyed inner and outer states are as secret as the
@@ -328,6 +331,188 @@ static PyObject *py_sha256_suffix(PyObject *self, PyObject *args)
     return out;
 }
 
+/* keyed_uniforms: one uniform in [0, 1) per entity of an Arrow list<string>
+ * (keyed_noise.py): u = (first 8 digest bytes, big-endian, >> 11) * 2^-53 of
+ * HMAC-SHA256(key, prefix || field(v1) || ... || field(vn)), where field(v) is
+ * v's 4-byte big-endian length and bytes and field(NULL) is FF FF FF FF. The
+ * value fields are laid out in one reusable buffer (no Python object, no NumPy
+ * pass with the GIL held); a NULL list gets 0.0 (the caller masks it). */
+typedef struct {
+    batch_t lists;          /* offsets into the child (in rows), validity of the lists */
+    batch_t child;          /* the strings: offsets, data, validity */
+    Py_ssize_t child_length;
+} entities_t;
+
+static void put_be32(unsigned char *p, uint32_t v)
+{
+    p[0] = (unsigned char)(v >> 24);
+    p[1] = (unsigned char)(v >> 16);
+    p[2] = (unsigned char)(v >> 8);
+    p[3] = (unsigned char)v;
+}
+
+/* Returns 0, -1 on an offset outside its buffer, -2 when out of memory. */
+static int uniform_rows(const entities_t *e, const hash_ctx *inner, const hash_ctx *outer, double *out)
+{
+    const backend_t *b = e->lists.b;
+    unsigned char digest[DIGEST];
+    unsigned char *message = NULL;
+    size_t capacity = 0;
+    hash_ctx work;
+    Py_ssize_t i;
+    int status = 0;
+    for (i = 0; i < e->lists.length && status == 0; i++) {
+        Py_ssize_t row = e->lists.offset + i;
+        int64_t first, last, j;
+        size_t used = 0;
+        uint64_t top;
+        int k;
+        if (!is_valid(&e->lists, row)) {
+            out[i] = 0.0;
+            continue;
+        }
+        first = offset_at(&e->lists, row);
+        last = offset_at(&e->lists, row + 1);
+        if (first < 0 || last < first || last > e->child_length) {
+            status = -1;
+            break;
+        }
+        for (j = first; j < last; j++) {
+            Py_ssize_t at = e->child.offset + (Py_ssize_t)j;
+            int64_t start = 0, end = 0;
+            int valid = is_valid(&e->child, at);
+            if (valid) {
+                start = offset_at(&e->child, at);
+                end = offset_at(&e->child, at + 1);
+                if (start < 0 || end < start || end > e->child.data_len || end - start > 0xFFFFFFFEll) {
+                    status = -1;
+                    break;
+                }
+            }
+            if (capacity - used < (size_t)(end - start) + 4) {
+                size_t want = capacity ? capacity : 256;
+                unsigned char *grown;
+                while (want - used < (size_t)(end - start) + 4)
+                    want *= 2;
+                grown = PyMem_RawRealloc(message, want);
+                if (grown == NULL) {
+                    status = -2;
+                    break;
+                }
+                message = grown;
+                capacity = want;
+            }
+            put_be32(message + used, valid ? (uint32_t)(end - start) : 0xFFFFFFFFu);
+            used += 4;
+            if (end > start)
+                memcpy(message + used, e->child.data + start, (size_t)(end - start));
+            used += (size_t)(end - start);
+        }
+        if (status != 0)
+            break;
+        work = *inner;
+        b->update(&work, message, used);
+        b->final(&work, digest);
+        work = *outer;
+        b->update(&work, digest, DIGEST);
+        b->final(&work, digest);
+        top = 0;
+        for (k = 0; k < 8; k++)
+            top = (top << 8) | digest[k];
+        out[i] = (double)(top >> 11) * (1.0 / 9007199254740992.0);
+    }
+    wipe(&work, sizeof work);
+    wipe(digest, sizeof digest);
+    PyMem_RawFree(message);
+    return status;
+}
+
+static int check_entities(entities_t *e, Py_buffer *list_offsets, Py_buffer *child_offsets, Py_buffer *data)
+{
+    if (e->lists.offset < 0 || e->lists.length < 0 || e->child.offset < 0 || e->child_length < 0
+        || e->lists.length > PY_SSIZE_T_MAX / 8 - e->lists.offset - 1
+        || e->child_length > PY_SSIZE_T_MAX / 8 - e->child.offset - 1) {
+        PyErr_SetString(PyExc_ValueError, "offsets and lengths must be non-negative");
+        return -1;
+    }
+    if (list_offsets->len < (e->lists.offset + e->lists.length + 1) * (e->lists.wide ? 8 : 4)
+        || child_offsets->len < (e->child.offset + e->child_length + 1) * (e->child.wide ? 8 : 4)) {
+        PyErr_SetString(PyExc_ValueError, "an offsets buffer is shorter than its array");
+        return -1;
+    }
+    e->lists.offsets = list_offsets->buf;
+    e->child.offsets = child_offsets->buf;
+    e->child.data = data->buf;
+    e->child.data_len = data->len;
+    return 0;
+}
+
+/* validity_obj (None or a buffer of at least bits bits) into x->validity. */
+static int get_validity(PyObject *validity_obj, Py_buffer *validity, int *have, batch_t *x, Py_ssize_t bits)
+{
+    x->validity = NULL;
+    if (validity_obj == Py_None)
+        return 0;
+    if (PyObject_GetBuffer(validity_obj, validity, PyBUF_SIMPLE) < 0)
+        return -1;
+    *have = 1;
+    if (validity->len < (bits + 7) / 8) {
+        PyErr_SetString(PyExc_ValueError, "a validity buffer is shorter than its array");
+        return -1;
+    }
+    x->validity = validity->buf;
+    return 0;
+}
+
+static PyObject *py_keyed_uniforms(PyObject *self, PyObject *args)
+{
+    Py_buffer key, prefix, list_offsets, child_offsets, data, list_validity, child_validity;
+    PyObject *list_validity_obj, *child_validity_obj, *out = NULL;
+    const char *backend_name;
+    entities_t e;
+    hash_ctx inner, outer;
+    int have_lists = 0, have_child = 0, status = 0;
+    (void)self;
+    memset(&e, 0, sizeof e);
+    if (!PyArg_ParseTuple(args, "y*y*y*Onnpy*y*Onnpz:keyed_uniforms", &key, &prefix,
+                          &list_offsets, &list_validity_obj, &e.lists.offset, &e.lists.length, &e.lists.wide,
+                          &child_offsets, &data, &child_validity_obj, &e.child.offset, &e.child_length,
+                          &e.child.wide, &backend_name))
+        return NULL;
+    if (get_backend(backend_name, &e.lists.b) == 0 && check_entities(&e, &list_offsets, &child_offsets, &data) == 0
+        && get_validity(list_validity_obj, &list_validity, &have_lists, &e.lists,
+                        e.lists.offset + e.lists.length) == 0
+        && get_validity(child_validity_obj, &child_validity, &have_child, &e.child,
+                        e.child.offset + e.child_length) == 0)
+        out = PyBytes_FromStringAndSize(NULL, e.lists.length * (Py_ssize_t)sizeof(double));
+    if (out != NULL) {
+        double *dest = (double *)PyBytes_AS_STRING(out);
+        Py_BEGIN_ALLOW_THREADS
+        keyed_states(e.lists.b, key.buf, (size_t)key.len, prefix.buf, (size_t)prefix.len, &inner, &outer);
+        status = uniform_rows(&e, &inner, &outer, dest);
+        wipe(&inner, sizeof inner);
+        wipe(&outer, sizeof outer);
+        burn_stack();
+        Py_END_ALLOW_THREADS
+        if (status == -2) {
+            Py_DECREF(out);
+            out = PyErr_NoMemory();
+        } else {
+            out = finish(out, status);
+        }
+    }
+    if (have_lists)
+        PyBuffer_Release(&list_validity);
+    if (have_child)
+        PyBuffer_Release(&child_validity);
+    PyBuffer_Release(&key);
+    PyBuffer_Release(&prefix);
+    PyBuffer_Release(&list_offsets);
+    PyBuffer_Release(&child_offsets);
+    PyBuffer_Release(&data);
+    return out;
+}
+
 static PyMethodDef methods[] = {
     {"hmac_sha256", py_hmac_sha256, METH_VARARGS,
      "hmac_sha256(key, prefix, offsets, data, validity, offset, length, wide, hex, backend) -> bytes\n"
@@ -335,6 +520,10 @@ static PyMethodDef methods[] = {
     {"sha256_suffix", py_sha256_suffix, METH_VARARGS,
      "sha256_suffix(suffix, offsets, data, validity, offset, length, wide, hex, backend) -> bytes\n"
      "SHA-256(value || suffix) of each non-NULL row of an Arrow binary/string slice."},
+    {"keyed_uniforms", py_keyed_uniforms, METH_VARARGS,
+     "keyed_uniforms(key, prefix, list_offsets, list_validity, list_offset, list_length, list_wide,\n"
+     "               child_offsets, child_data, child_validity, child_offset, child_length, child_wide, backend)\n"
+     "-> bytes: one native float64 per list (0.0 for a NULL list), the keyed uniform of its entity."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -8,7 +8,9 @@ Two routes give the same bytes:
   validity buffers directly and hashes the whole batch with the interpreter
   lock released, so DuckDB's (or Spark's) other threads hash at the same time.
   SHA-256 is OpenSSL's libcrypto when its headers were there at build time,
-  else a portable C one (``backend()`` says which).
+  else a portable C one (``backend()`` says which). For keyed uniforms
+  (keyed_noise.py) it also builds each entity's message from the list<string>
+  buffers, so no NumPy pass holds the lock first (``compiled_keyed_uniforms``).
 - Python, ``hashlib``: RFC 2104's inner state (after the ipad block and the
   shared ``prefix``) and outer state (after the opad block) are made once per
   batch and copied per message, where ``hmac.digest`` derives them again for
@@ -28,6 +30,7 @@ import hmac
 import os
 from typing import Iterable
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -140,6 +143,48 @@ def _hmac(values: pa.Array, key: bytes, prefix: bytes, hex_out: bool) -> bytes:
         expected = hmac.digest(key, prefix + first, "sha256")
         _check(out[:len(expected) * (2 if hex_out else 1)], binascii.hexlify(expected) if hex_out else expected)
     return out
+
+
+def compiled_keyed_uniforms(entities: pa.Array, key: bytes, prefix: bytes) -> np.ndarray | None:
+    """One float64 per entity of a list<string> array (0.0 for a NULL list): the
+    keyed uniform of HMAC-SHA256(key, prefix || its value fields), message built
+    and hashed in C with the lock released; None on the Python route. The caller
+    (keyed_noise.py) checks the first entity against its Python reference."""
+    native = _native()
+    if native is None:
+        return None
+    if len(entities) == 0:
+        return np.zeros(0, np.float64)
+    entities = _readable_lists(entities)
+    child = entities.values  # the whole child: the list offsets index into it
+    validity, offsets = entities.buffers()[:2]
+    child_validity, child_offsets, data = child.buffers()[:3]
+    out = native.keyed_uniforms(
+        key, prefix, offsets, validity if entities.null_count else None, entities.offset, len(entities),
+        pa.types.is_large_list(entities.type),
+        child_offsets if child_offsets is not None else bytes(8), b"" if data is None else data,
+        child_validity if child.null_count else None, child.offset, len(child), _LAYOUTS[child.type][1], None)
+    return np.frombuffer(out, np.float64)
+
+
+def _readable_lists(entities: pa.Array) -> pa.Array:
+    """``entities`` as a (large) list of string or large_string (anything else,
+    such as list<null> or string_view children, cast to list<string>)."""
+    typ = entities.type
+    if (pa.types.is_list(typ) or pa.types.is_large_list(typ)) and typ.value_type in (pa.string(), pa.large_string()):
+        return entities
+    return entities.cast(pa.list_(pa.string()))
+
+
+def compiled_route() -> bool:
+    """Whether the next batch takes the compiled route."""
+    return _native() is not None
+
+
+def check_compiled(agrees: bool) -> None:
+    """Fail the batch when the compiled output disagrees with Python's reference."""
+    if not agrees:
+        _check(b"0", b"1")
 
 
 def _check(got: bytes, expected: bytes) -> None:

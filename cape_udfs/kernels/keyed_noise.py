@@ -49,11 +49,18 @@ import hmac
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from cape_udfs import types as t
 from cape_udfs.kernels.arrow_text import binary_parts, utf8_values
 from cape_udfs.kernels.distinct import OnDistinct
-from cape_udfs.kernels.hmac_sha256 import DIGEST_SIZE, hmac_digests
+from cape_udfs.kernels.hmac_sha256 import (
+    DIGEST_SIZE,
+    check_compiled,
+    compiled_keyed_uniforms,
+    compiled_route,
+    hmac_digests,
+)
 
 PREFIX = b"\xffcape-noise/v1"
 _NULL_FIELD = b"\xff\xff\xff\xff"
@@ -92,7 +99,11 @@ def seeded_stream(index: int) -> str:
 
 def keyed_uniform(key: bytes, salt: str, stream: str, values) -> float:
     """The uniform in [0, 1) of one entity (the reference implementation)."""
-    digest = hmac.digest(key, entity_message(salt, stream, values), "sha256")
+    return _uniform_of(key, entity_message(salt, stream, values))
+
+
+def _uniform_of(key: bytes, message: bytes) -> float:
+    digest = hmac.digest(key, message, "sha256")
     return (int.from_bytes(digest[:8], "big") >> 11) * _SCALE
 
 
@@ -100,15 +111,20 @@ def keyed_uniforms(entities: pa.Array, key: bytes, salt: str, stream: str) -> pa
     """Vectorized ``keyed_uniform`` over an Arrow list<string> array of entities.
 
     A NULL entity (the list itself, which cape's SQL never produces) gives NULL.
-    The value fields of every entity are laid out with NumPy, the fixed part of
-    the message is hashed once per batch, and each distinct entity of a batch is
-    hashed once (an entity's rows share it by design).
+    The fixed part of the message is hashed once per batch. Compiled
+    (hmac_sha256.compiled_keyed_uniforms), C lays out each entity's value fields
+    and hashes them with the lock released; entities of one value each are
+    first reduced to their distinct values (see _compiled). In Python, the
+    value fields of every entity are laid out with NumPy and each distinct
+    entity of a batch is hashed once (an entity's rows share it by design).
     """
     if not isinstance(key, (bytes, bytearray)) or not key:
         raise ValueError("key must be non-empty bytes")
+    key, prefix = bytes(key), PREFIX + _field(salt) + _field(stream)
+    if compiled_route():
+        return _compiled(entities, key, prefix)
     present = entities.drop_null() if entities.null_count else entities
-    uniforms = _uniforms_per_distinct(_entity_fields(present), bytes(key),
-                                      PREFIX + _field(salt) + _field(stream))
+    uniforms = _uniforms_per_distinct(_entity_fields(present), key, prefix)
     if not entities.null_count:
         return uniforms
     valid = entities.is_valid().to_numpy(zero_copy_only=False)
@@ -148,3 +164,48 @@ def _uniforms_each(messages: pa.Array, key: bytes, prefix: bytes) -> pa.Array:
 
 
 _uniforms_per_distinct = OnDistinct(_uniforms_each)
+
+
+def _compiled(entities: pa.Array, key: bytes, prefix: bytes) -> pa.Array:
+    """The compiled route, checked on its first non-NULL entity against the
+    Python reference (a disagreement fails the batch, as hmac_sha256.py does)."""
+    single = _single_values(entities)
+    if single is not None:
+        uniforms = _compiled_per_distinct(single, key, prefix)
+    else:
+        values = compiled_keyed_uniforms(entities, key, prefix)
+        mask = ~entities.is_valid().to_numpy(zero_copy_only=False) if entities.null_count else None
+        uniforms = pa.array(values, pa.float64(), mask=mask)
+    if entities.null_count < len(entities):
+        first = 0 if not entities.null_count else pc.index(entities.is_valid(), True).as_py()
+        raw = entities[first].values.cast(pa.large_binary()).to_pylist()
+        expected = _uniform_of(key, prefix + b"".join(_raw_field(v) for v in raw))
+        check_compiled(uniforms[first].as_py() == expected)
+    return uniforms
+
+
+def _raw_field(raw: bytes | None) -> bytes:
+    return _NULL_FIELD if raw is None else len(raw).to_bytes(4, "big") + raw
+
+
+def _single_values(entities: pa.Array) -> pa.Array | None:
+    """The values, when every entity is a non-NULL list of exactly one (what a
+    one-column consistent_by gives), else None."""
+    if entities.null_count or not len(entities):
+        return None
+    offsets = entities.offsets.to_numpy()
+    if offsets[-1] - offsets[0] != len(entities) or not (np.diff(offsets) == 1).all():
+        return None
+    values = entities.values.slice(offsets[0], len(entities))
+    return values if values.type in (pa.string(), pa.large_string()) else None
+
+
+def _compiled_singles(values: pa.Array, key: bytes, prefix: bytes) -> pa.Array:
+    """The uniforms of the one-value entities [v] for each v of ``values``."""
+    lists = pa.ListArray.from_arrays(pa.array(np.arange(len(values) + 1, dtype=np.int32)), values)
+    return pa.array(compiled_keyed_uniforms(lists, key, prefix), pa.float64())
+
+
+# One value per entity: a repeated entity (an entity per 20 rows) is hashed
+# once; NULL is a value here ([NULL] has its own uniform), so it is encoded.
+_compiled_per_distinct = OnDistinct(_compiled_singles, encode_nulls=True)
