@@ -26,13 +26,14 @@ import re
 from decimal import Decimal
 from pathlib import Path
 
-import jinja2
 import yaml
 
 from cape_udfs.keyring import Keyring
 from cape_udfs.keys import encode_base64url, parse_key_ref
 from cape_udfs.plan import make_step
 from cape_udfs.transforms import get_transform
+from tests.unit import macro_sql
+from tests.unit.macro_sql import Macros
 
 ROOT = Path(__file__).resolve().parents[1]
 MACROS = ROOT / "macros"
@@ -47,7 +48,6 @@ KEY_ID = "env:CAPE_DEFAULT_KEY"
 ROW_FIELDS = {"value", "type", "args", "expected", "expected_spark", "round_trip", "spark_bug", "error", "error_spark",
               "why"}
 # dbt-only block tags, which plain Jinja cannot parse; those files hold no renderer.
-_DBT_BLOCKS = re.compile(r"{%-?\s*(materialization|test|snapshot|docs)\s")
 
 
 def keyring() -> Keyring:
@@ -154,78 +154,9 @@ def step_for(transform: str, args: dict, data_type: str, column: str = "v", ring
     return make_step(tr, valid, key, column, data_type, f"{column}:0", ring or keyring(), {})
 
 
-class _Return(Exception):
-    def __init__(self, value):
-        self.value = value
-
-
-def _return(value):
-    raise _Return(value)
-
-
-def _raise(message):
-    raise RuntimeError(message)
-
-
-def _wrap(macro):
-    def call(*args, **kwargs):
-        try:
-            return str(macro(*args, **kwargs))
-        except _Return as ret:
-            return ret.value
-    return call
-
-
-class Macros:
-    """cape's macros, as ``cape.<name>`` and ``cape[name]``, for one adapter type."""
-
-    def __getitem__(self, name):
-        return getattr(self, name)
-
-
-class _Adapter:
-    def __init__(self, macros: Macros, adapter_type: str):
-        self._macros = macros
-        self._type = adapter_type
-
-    def type(self) -> str:
-        return self._type
-
-    def dispatch(self, name, package=None):
-        found = getattr(self._macros, f"{self._type}__{name}", None) or getattr(self._macros, f"default__{name}", None)
-        if found is None:
-            raise RuntimeError(f"no {self._type}__{name} nor default__{name} under macros/")
-        return found
-
-
 def load_macros(adapter_type: str) -> Macros:
-    """Every macro of every .sql file under macros/, dispatching for ``adapter_type``."""
-    import datetime
-    import json
-
-    cape = Macros()
-    env = jinja2.Environment(extensions=["jinja2.ext.do"], undefined=jinja2.StrictUndefined)
-    env.globals.update({
-        "cape": cape, "return": _return, "adapter": _Adapter(cape, adapter_type),
-        "exceptions": type("E", (), {"raise_compiler_error": staticmethod(_raise)}),
-        "modules": type("M", (), {"re": re, "datetime": datetime}),
-        "tojson": json.dumps, "fromjson": json.loads, "log": lambda *a, **k: "",
-    })
-    files = sorted(MACROS.rglob("*.sql"))
-    for path in files:
-        source = path.read_text(encoding="utf-8")
-        if _DBT_BLOCKS.search(source):
-            continue
-        template = env.from_string(source)
-        context = template.new_context()
-        for _ in template.root_render_func(context):  # defines the macros, private ones too
-            pass
-        for name, macro in context.vars.items():
-            if isinstance(macro, jinja2.runtime.Macro):
-                if hasattr(cape, name):
-                    raise RuntimeError(f"macro {name} is defined twice under macros/ ({path.name})")
-                setattr(cape, name, _wrap(macro))
-    return cape
+    """Every macro under macros/, dispatching for ``adapter_type`` (tests/unit/macro_sql.py)."""
+    return macro_sql.load(adapter_type)
 
 
 def render(cape: Macros, step: dict, expr: str) -> str:

@@ -10,6 +10,8 @@ as dbt does. The integration tests render them through dbt.
 """
 from __future__ import annotations
 
+import datetime
+import json
 import re
 from pathlib import Path
 
@@ -20,7 +22,8 @@ from cape_udfs.plan import make_step
 from cape_udfs.transforms import get_transform
 
 MACROS = Path(__file__).resolve().parents[2] / "macros"
-SKIPPED = ("materializations", "generic_tests")  # dbt block tags plain Jinja cannot parse
+# dbt block tags (materializations, generic tests) plain Jinja cannot parse.
+_DBT_BLOCKS = re.compile(r"{%-?\s*(materialization|test|snapshot|docs)\s")
 
 
 class _Return(Exception):
@@ -32,20 +35,27 @@ def _return(value):
     raise _Return(value)
 
 
-class _Namespace:
-    pass
+class Macros:
+    """cape's macros, as ``cape.<name>`` and ``cape[name]``, for one adapter type."""
+
+    def __getitem__(self, name):
+        return getattr(self, name)
 
 
 class _Adapter:
-    def __init__(self, cape, engine):
-        self._cape = cape
+    def __init__(self, macros: Macros, engine: str):
+        self._macros = macros
         self._engine = engine
 
-    def type(self):
+    def type(self) -> str:
         return self._engine
 
     def dispatch(self, name, package=None):
-        return getattr(self._cape, f"{self._engine}__{name}", None) or getattr(self._cape, "default__" + name)
+        found = (getattr(self._macros, f"{self._engine}__{name}", None)
+                 or getattr(self._macros, f"default__{name}", None))
+        if found is None:
+            raise RuntimeError(f"no {self._engine}__{name} nor default__{name} under macros/")
+        return found
 
 
 def _wrap(macro):
@@ -62,24 +72,31 @@ def _raise(message):
 
 
 def macro_files() -> list[Path]:
-    return sorted(p for p in MACROS.rglob("*.sql") if p.relative_to(MACROS).parts[0] not in SKIPPED)
+    """Every macro file plain Jinja can load (all but dbt's block tags)."""
+    return sorted(p for p in MACROS.rglob("*.sql") if not _DBT_BLOCKS.search(p.read_text(encoding="utf-8")))
 
 
-def load(engine: str = "duckdb") -> _Namespace:
-    """The ``cape`` namespace with every macro, dispatching as on ``engine``."""
-    cape = _Namespace()
+def load(engine: str = "duckdb") -> Macros:
+    """Every macro of every file under macros/, dispatching as on ``engine``, so
+    moving a macro between files never breaks a test."""
+    cape = Macros()
     env = jinja2.Environment(extensions=["jinja2.ext.do"], undefined=jinja2.StrictUndefined)
-    env.globals.update({"cape": cape, "return": _return, "adapter": _Adapter(cape, engine),
-                        "modules": type("M", (), {"re": re}),
-                        "exceptions": type("E", (), {"raise_compiler_error": staticmethod(_raise)})})
+    env.globals.update({
+        "cape": cape, "return": _return, "adapter": _Adapter(cape, engine),
+        "exceptions": type("E", (), {"raise_compiler_error": staticmethod(_raise)}),
+        "modules": type("M", (), {"re": re, "datetime": datetime}),
+        "tojson": json.dumps, "fromjson": json.loads, "log": lambda *a, **k: "",
+    })
     for path in macro_files():
         template = env.from_string(path.read_text(encoding="utf-8"))
         context = template.new_context()
         for _ in template.root_render_func(context):  # defines the macros, private ones too
             pass
-        for attr, macro in context.vars.items():
+        for name, macro in context.vars.items():
             if isinstance(macro, jinja2.runtime.Macro):
-                setattr(cape, attr, _wrap(macro))
+                if hasattr(cape, name):
+                    raise RuntimeError(f"macro {name} is defined twice under macros/ ({path.name})")
+                setattr(cape, name, _wrap(macro))
     return cape
 
 
@@ -89,7 +106,7 @@ def step_for(transform: str, args: dict, data_type: str | None, column: str = "v
     return make_step(tr, tr.validate(args), None, column, data_type, f"{column}:0", Keyring(environ={}), {})
 
 
-def render(cape: _Namespace, transform: str, args: dict, data_type: str | None, expr: str = "v",
+def render(cape: Macros, transform: str, args: dict, data_type: str | None, expr: str = "v",
            column: str = "v") -> str:
     step = step_for(transform, args, data_type, column)
     return getattr(cape, step["macro"])(expr, step, expr).strip()
