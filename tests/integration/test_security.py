@@ -145,10 +145,10 @@ def test_copied_audit_marker_gets_no_audit_row(make_project):
     proj.write("models/clean.sql", marker + "\nselect * from {{ source('landing', 'raw') }}")
     proj.write("models/honest.sql", "{{ cape.apply_policy(source('landing', 'raw'), 'policies/p.yml') }}")
     proj.dbt("run")
-    rows = proj.sql("select model_unique_id, invocation_id from main.cape_audit order by all")
-    latest = max(i for _, i in rows)
-    assert sorted(m for m, i in rows if i == latest) == ["model.analytics.honest"]
-    assert sorted(m for m, _ in rows) == ["model.analytics.clean", "model.analytics.honest"]  # the first, real run
+    rows = proj.sql("select model_unique_id, invocation_id, finished_at from main.cape_audit order by all")
+    latest = max(rows, key=lambda r: r[2])[1]  # the second run's invocation (ids are random, not ordered)
+    assert sorted(m for m, i, _ in rows if i == latest) == ["model.analytics.honest"]
+    assert sorted(m for m, _, _ in rows) == ["model.analytics.clean", "model.analytics.honest"]  # the first, real run
 
 
 def test_sql_cannot_use_other_key_ids_as_oracles(make_project, tmp_path):
