@@ -161,24 +161,32 @@ def test_portable_sha256_at_padding_boundaries(length):
         assert h._hmac_native.hmac_sha256(key, b"", *args, False, "portable") == hmac.digest(key, value, "sha256")
 
 
-@needs_native
-def test_threads_hash_at_the_same_time_without_mixing_keys(monkeypatch):
-    monkeypatch.delenv(h.PURE_PYTHON_ENV, raising=False)
-    array = pa.array([f"user_{i}@example.com" for i in range(20000)])
-    results, errors = {}, []
+def in_threads(work, count: int) -> list:
+    """work(0) .. work(count - 1), each on its own thread at the same time; the
+    results in order, or the first exception a thread raised."""
+    results, errors = [None] * count, []
 
-    def work(n):
+    def run(n):
         try:
-            results[n] = h.hmac_hex(array, bytes([n]) * 32)
-        except Exception as exc:  # pragma: no cover - reported below
+            results[n] = work(n)
+        except Exception as exc:
             errors.append(exc)
 
-    threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(count)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    assert not errors
+    if errors:
+        raise errors[0]
+    return results
+
+
+@needs_native
+def test_threads_hash_at_the_same_time_without_mixing_keys(monkeypatch):
+    monkeypatch.delenv(h.PURE_PYTHON_ENV, raising=False)
+    array = pa.array([f"user_{i}@example.com" for i in range(20000)])
+    results = in_threads(lambda n: h.hmac_hex(array, bytes([n]) * 32), 4)
     for n in range(4):
         assert results[n][-64:] == hmac.new(bytes([n]) * 32, b"user_19999@example.com", "sha256").hexdigest().encode()
 

@@ -8,7 +8,6 @@ messages out with NumPy. Both must give the reference's float, bit for bit.
 from __future__ import annotations
 
 import struct
-import threading
 
 import numpy as np
 import pyarrow as pa
@@ -20,6 +19,7 @@ from cape_udfs.errors import CapeError
 from cape_udfs.kernels import hmac_sha256 as h
 from cape_udfs.kernels import keyed_noise as kn
 from cape_udfs.kernels.keyed_noise import keyed_uniform, keyed_uniforms
+from tests.unit.test_hmac_native import in_threads
 
 needs_native = pytest.mark.skipif(not h.compiled_available(),
                                   reason="cape_udfs._hmac_native was not built (no C compiler at install)")
@@ -170,19 +170,6 @@ def test_threads_draw_at_the_same_time_without_mixing_keys(monkeypatch):
     monkeypatch.delenv(h.PURE_PYTHON_ENV, raising=False)
     entities = [[f"user_{i}@example.com", None] for i in range(20000)]
     array = pa.array(entities, pa.list_(pa.string()))
-    results, errors = {}, []
-
-    def work(n):
-        try:
-            results[n] = keyed_uniforms(array, bytes([n + 1]) * 32, "age", "number")
-        except Exception as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors
+    results = in_threads(lambda n: keyed_uniforms(array, bytes([n + 1]) * 32, "age", "number"), 4)
     for n in range(4):
         assert results[n][-1].as_py() == keyed_uniform(bytes([n + 1]) * 32, "age", "number", entities[-1])
